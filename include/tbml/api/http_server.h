@@ -1,0 +1,43 @@
+#pragma once
+// The HTTP adapter: one route table, one place that turns exceptions into the contract's error JSON, CORS,
+// bearer-token auth for mutating routes, access log and request metrics. Handlers only call the Service,
+// which reads published snapshots: no handler runs a model, waits on training or touches the network.
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace tbml {
+
+class Service;
+
+struct HttpServerOptions {
+  std::string host = "0.0.0.0";
+  int port = 3001;  // 0 = ephemeral (tests)
+  int threads = 8;
+  std::vector<std::string> cors_origins{"*"};
+  std::string api_token;  // empty = mutating routes are open
+  bool protect_reads = false;
+  std::size_t max_body_bytes = 1 << 20;
+  int read_timeout_ms = 5000;
+  int write_timeout_ms = 5000;
+  bool access_log = false;  // info level when true, debug otherwise
+};
+
+class HttpServer {
+ public:
+  HttpServer(Service& service, HttpServerOptions options);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds and serves on a background thread; returns the bound port. Throws if the port is taken.
+  int start();
+  // Stops accepting, lets in-flight requests finish, joins.
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tbml

@@ -1,0 +1,61 @@
+#pragma once
+// The result of running a pair's models once on its latest window. Immutable once published: HTTP
+// handlers share it as std::shared_ptr<const PredictionSnapshot> and only serialise it, so a request
+// never runs a model.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace tbml {
+
+struct ModelPrediction {
+  std::string model;         // type name: "lstm", "gru", ...
+  double probability = 0.5;  // finite, in [0, 1] (the predictor rejects anything else)
+  int version = 0;
+  std::int64_t trained_at = 0;  // epoch ms
+  double inference_us = 0.0;    // wall time of this model's predict() call
+};
+
+struct PredictionSnapshot {
+  std::string pair;
+  std::int64_t data_timestamp = 0;  // the candle the prediction is made on (last row of the window)
+  std::int64_t computed_at = 0;     // epoch ms when the models ran
+  std::vector<ModelPrediction> models;        // successful models, in the order they were given
+  std::map<std::string, std::string> errors;  // model type name -> why it produced no prediction
+  std::map<std::string, double> error_inference_us;  // time spent in models that failed
+  std::size_t feature_count = 0;
+  std::size_t horizon = 0;
+  std::size_t sequence_length = 0;
+  double total_us = 0.0;  // all models together
+
+  const ModelPrediction* find(const std::string& model) const {
+    for (const auto& m : models) {
+      if (m.model == model) return &m;
+    }
+    return nullptr;
+  }
+};
+
+using SnapshotPtr = std::shared_ptr<const PredictionSnapshot>;
+
+// Latest snapshot per pair. publish() swaps a pointer under a writer lock; get() copies a shared_ptr
+// under a reader lock, so reads are cheap and a reader keeps its snapshot alive while serialising.
+class SnapshotStore {
+ public:
+  void publish(SnapshotPtr snapshot);  // keyed by snapshot->pair; null is ignored
+  SnapshotPtr get(const std::string& pair) const;  // null when none yet
+  std::vector<SnapshotPtr> all() const;            // sorted by pair
+  void erase(const std::string& pair);
+  std::size_t size() const;
+
+ private:
+  mutable std::shared_mutex mutex_;
+  std::unordered_map<std::string, SnapshotPtr> snapshots_;
+};
+
+}  // namespace tbml

@@ -1,0 +1,80 @@
+#pragma once
+// The daemon's parts wired together: poller → pair state → predictor/outcome tracker → snapshots, the
+// training queue and model registry, storage. The HTTP layer calls the methods below; each returns the
+// JSON body of one route or throws ApiError. No method blocks on training or the network.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "tbml/config/config.h"
+
+namespace tbml {
+
+struct ServiceOptions {
+  Config config;
+  bool demo = false;                // start an in-process core simulator and poll it
+  std::string demo_csv;             // demo from candle CSVs ("BTC=a.csv,ETH=b.csv") instead of synthetic
+};
+
+struct PredictionQuery {
+  std::optional<std::string> strategy;
+  std::optional<std::string> model;  // single model instead of the ensemble
+  bool ensemble = true;              // false: the default (first enabled, trained) model only
+};
+
+struct Reply {
+  int status = 200;
+  nlohmann::json body;
+};
+
+class Service {
+ public:
+  explicit Service(ServiceOptions options);
+  ~Service();
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
+
+  // Restores state from storage, loads models, starts the poller, training workers and storage writer.
+  void start();
+  // Stops polling and training (current batch finishes or is cancelled), flushes storage. Idempotent.
+  void stop(int deadline_ms = 8000);
+
+  const Config& config() const;
+
+  nlohmann::json health() const;
+  nlohmann::json describe() const;
+  nlohmann::json features(const std::string& pair) const;
+  nlohmann::json predictions_all(const PredictionQuery& query) const;
+  nlohmann::json prediction(const std::string& pair, const PredictionQuery& query) const;
+  nlohmann::json model_predict(const std::string& pair, const std::string& model_type) const;
+  nlohmann::json history(const std::string& pair, std::size_t limit, std::optional<std::int64_t> since,
+                         std::optional<std::string> model) const;
+  Reply train(const std::string& pair, const std::optional<std::string>& model_type,
+              const nlohmann::json& body);
+  nlohmann::json training_queue() const;
+  Reply cancel_job(const std::string& id);
+  nlohmann::json model_status(const std::string& pair) const;
+  nlohmann::json model_compare(const std::string& pair) const;
+  Reply rebuild(const std::string& pair);
+  nlohmann::json ensemble_stats(const std::string& pair) const;
+  nlohmann::json set_weights(const std::string& pair, const nlohmann::json& body);
+  nlohmann::json storage_stats() const;
+  nlohmann::json storage_save();
+  nlohmann::json storage_cleanup(const nlohmann::json& body);
+  std::string metrics_text() const;
+
+  // Called by the HTTP layer for /metrics.
+  void observe_request(const std::string& route, int status, double seconds);
+
+  // The port of the in-process core simulator in demo mode (0 otherwise).
+  int demo_core_port() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tbml

@@ -1,0 +1,121 @@
+#pragma once
+// Plain rows of the history database. Timestamps are epoch milliseconds throughout.
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "tbml/market/candle.h"
+
+namespace tbml {
+
+// Candles received for one pair; stored so training data outgrows core's window and survives
+// restarts.
+struct CandleBatch {
+  std::string pair;
+  std::vector<Candle> candles;
+};
+
+// One prediction; (pair, model, candle_ts) is unique, a repeat overwrites the values but keeps the
+// outcome. `model` is "ensemble" or a model type name.
+struct PredictionRecord {
+  std::int64_t id = 0;  // assigned by the database
+  std::string pair;
+  std::string model;
+  std::string strategy;
+  double probability = 0.0;
+  double confidence = 0.0;
+  std::string direction;  // "up" / "down"
+  std::int64_t candle_ts = 0;
+  int horizon = 0;
+  int model_version = 0;
+  std::int64_t created_at = 0;
+  std::optional<bool> outcome;  // true = price went up over the horizon; empty until known
+  std::optional<std::int64_t> resolved_at;
+};
+
+// Realised outcome for (pair, candle_ts); an empty `model` resolves every model's prediction.
+struct OutcomeUpdate {
+  std::string pair;
+  std::string model;
+  std::int64_t candle_ts = 0;
+  bool outcome = false;
+  std::int64_t resolved_at = 0;
+};
+
+struct TrainingRunRecord {
+  std::int64_t id = 0;  // assigned by the database
+  std::string pair;
+  std::string model;
+  std::int64_t started_at = 0;
+  std::int64_t finished_at = 0;
+  double duration_s = 0.0;
+  nlohmann::json config = nlohmann::json::object();
+  nlohmann::json metrics = nlohmann::json::object();
+  std::string result;  // accepted | rejected | failed | cancelled
+  std::string reason;
+  int version = 0;  // model version produced (0 when none)
+};
+
+struct WeightChange {
+  std::int64_t id = 0;
+  std::string pair;
+  std::int64_t at = 0;
+  std::string strategy;
+  std::map<std::string, double> weights;
+  std::string reason;
+};
+
+struct KvPut {
+  std::string key;
+  std::string value;
+  std::int64_t at = 0;
+};
+
+// One write queued for the storage writer thread.
+using StorageOp = std::variant<CandleBatch, PredictionRecord, OutcomeUpdate, TrainingRunRecord,
+                               WeightChange, KvPut>;
+
+// Throws std::invalid_argument naming the bad field, so bad data is refused before it is queued.
+void validate(const StorageOp& op);
+bool is_valid_training_result(const std::string& result);
+
+struct HistoryQuery {
+  std::string pair;
+  std::size_t limit = 100;
+  std::int64_t since = 0;  // only predictions for candles at or after this time
+  std::string model;       // empty = every model and the ensemble
+};
+
+struct PairCounts {
+  std::string pair;
+  std::int64_t candles = 0;
+  std::int64_t predictions = 0;
+  std::int64_t resolved = 0;
+  std::int64_t training_runs = 0;
+};
+
+struct StorageStats {
+  int schema_version = 0;
+  std::uintmax_t db_bytes = 0;
+  std::uintmax_t wal_bytes = 0;
+  std::int64_t candles = 0;
+  std::int64_t predictions = 0;
+  std::int64_t training_runs = 0;
+  std::int64_t weight_changes = 0;
+  std::int64_t kv = 0;
+  std::vector<PairCounts> pairs;  // sorted by pair
+  nlohmann::json to_json() const;
+};
+
+struct CleanupResult {
+  std::int64_t predictions = 0;
+  std::int64_t training_runs = 0;
+  std::int64_t weight_changes = 0;  // older than the limit, except each pair's latest
+  nlohmann::json to_json() const;
+};
+
+}  // namespace tbml

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages tbml builds with. Idempotent: quiet and fast when all are present.
+set -euo pipefail
+packages=(
+  build-essential cmake pkg-config
+  libtorch-dev libcpp-httplib-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
+  libcurl4-openssl-dev libsqlite3-dev googletest libgtest-dev libcli11-dev
+  curl wrk
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "setup: installing ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "setup: done"

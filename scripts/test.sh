@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# README command 2: build and run the whole test suite with ctest; non-zero exit on any failure.
+#   scripts/test.sh              Release build in build/, every test
+#   scripts/test.sh --sanitize   ASan + UBSan build in build-sanitize/
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="$root/build"
+extra=()
+if [ "${1:-}" = "--sanitize" ]; then
+  build="$root/build-sanitize"
+  extra=(-DTBML_SANITIZE=ON -DTBML_BUILD_BENCH=OFF)
+  export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1"
+  export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+fi
+start=$(date +%s)
+TBML_BUILD_DIR="$build" "$root/scripts/build.sh" "${extra[@]}"
+echo "build took $(( $(date +%s) - start )) s"
+cd "$build"
+ctest --output-on-failure -j2 --timeout 300
+echo "build and tests took $(( $(date +%s) - start )) s"

@@ -1,0 +1,214 @@
+#include "tbml/api/http_server.h"
+
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <functional>
+#include <thread>
+
+#include "tbml/api/routes.h"
+#include "tbml/service/api_error.h"
+#include "tbml/service/service.h"
+#include "tbml/util/logging.h"
+
+namespace tbml {
+namespace {
+
+constexpr const char* kJson = "application/json";
+
+// Compares without an early exit so the token's length of matching prefix does not leak through timing.
+bool constant_time_equal(const std::string& a, const std::string& b) {
+  unsigned char diff = static_cast<unsigned char>(a.size() != b.size());
+  const std::size_t n = std::max(a.size(), b.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
+    unsigned char y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
+    diff |= static_cast<unsigned char>(x ^ y);
+  }
+  return diff == 0;
+}
+
+std::string sanitize_request_id(const std::string& raw) {
+  std::string out;
+  for (char c : raw) {
+    if (out.size() >= 64) break;
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.') out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  Service& service;
+  HttpServerOptions options;
+  httplib::Server server;
+  std::thread thread;
+  std::atomic<std::uint64_t> request_counter{0};
+  std::shared_ptr<spdlog::logger> log = get_logger("api");
+  RouteTable routes;
+
+  Impl(Service& s, HttpServerOptions o) : service(s), options(std::move(o)), routes(make_route_table(s)) {}
+
+  void set_cors(const httplib::Request& req, httplib::Response& res) const {
+    const auto& origins = options.cors_origins;
+    if (std::find(origins.begin(), origins.end(), "*") != origins.end()) {
+      res.set_header("Access-Control-Allow-Origin", "*");
+      return;
+    }
+    const std::string origin = req.get_header_value("Origin");
+    if (!origin.empty() && std::find(origins.begin(), origins.end(), origin) != origins.end()) {
+      res.set_header("Access-Control-Allow-Origin", origin);
+    }
+    res.set_header("Vary", "Origin");
+  }
+
+  bool authorized(const httplib::Request& req) const {
+    if (options.api_token.empty()) return true;
+    const std::string header = req.get_header_value("Authorization");
+    const std::string prefix = "Bearer ";
+    if (header.size() <= prefix.size() || header.compare(0, prefix.size(), prefix) != 0) return false;
+    return constant_time_equal(header.substr(prefix.size()), options.api_token);
+  }
+
+  void send_json(httplib::Response& res, int status, const nlohmann::json& body) const {
+    res.status = status;
+    res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), kJson);
+  }
+
+  void send_error(httplib::Response& res, const ApiError& e) const {
+    send_json(res, e.status(), error_body(e.status(), e.error(), e.what(), e.context()));
+  }
+
+  // The single entry point for every method and path.
+  void dispatch(const httplib::Request& req, httplib::Response& res) {
+    const auto started = std::chrono::steady_clock::now();
+    std::string request_id = sanitize_request_id(req.get_header_value("X-Request-Id"));
+    if (request_id.empty()) request_id = "req-" + std::to_string(++request_counter);
+    res.set_header("X-Request-Id", request_id);
+    set_cors(req, res);
+
+    std::string label = "unmatched";
+    try {
+      if (req.method == "OPTIONS") {
+        // Preflight is answered before authentication: browsers never send credentials with it.
+        res.status = 204;
+        res.set_header("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
+        res.set_header("Access-Control-Allow-Headers", "Content-Type, Authorization, X-Request-Id");
+        res.set_header("Access-Control-Max-Age", "600");
+        label = "preflight";
+      } else {
+        RouteMatch match = routes.match(req.method, req.path);
+        if (match.route == nullptr) {
+          if (!match.allowed_methods.empty()) {
+            res.set_header("Allow", match.allowed_methods);
+            throw ApiError(405, "Method not allowed",
+                           req.method + " is not supported on " + req.path.substr(0, 200),
+                           {{"allowed", match.allowed_methods}});
+          }
+          throw not_found("Not found", "No route for " + req.method + " " + req.path.substr(0, 200),
+                          {{"path", req.path.substr(0, 200)}});
+        }
+        label = match.route->label;
+        const bool mutating = req.method != "GET" && req.method != "HEAD";
+        if ((mutating || (options.protect_reads && !match.route->always_open)) && !authorized(req)) {
+          res.set_header("WWW-Authenticate", "Bearer");
+          throw ApiError(401, "Unauthorized", "A valid 'Authorization: Bearer <token>' header is required");
+        }
+        RouteRequest rr{req.method, req.path, match.params, {}, req.body,
+                        req.get_header_value("Content-Type")};
+        for (const auto& [k, v] : req.params) rr.query.emplace(k, v);
+        RouteResponse out = match.route->handler(rr);
+        res.status = out.status;
+        if (!out.text.empty() || out.content_type != kJson) {
+          res.set_content(out.text, out.content_type.c_str());
+        } else {
+          res.set_content(out.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), kJson);
+        }
+      }
+    } catch (const ApiError& e) {
+      send_error(res, e);
+    } catch (const std::exception& e) {
+      log->error("{} {} failed: {}", req.method, label, e.what());
+      send_json(res, 500, error_body(500, "Internal error", "The request failed; see the service log",
+                                     {{"requestId", request_id}}));
+    }
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    service.observe_request(label, res.status, seconds);
+    log->log(options.access_log ? spdlog::level::info : spdlog::level::debug, "{} {} {} {}us id={}",
+             req.method, label, res.status, static_cast<long long>(seconds * 1e6), request_id);
+  }
+};
+
+HttpServer::HttpServer(Service& service, HttpServerOptions options)
+    : impl_(std::make_unique<Impl>(service, std::move(options))) {}
+
+HttpServer::~HttpServer() { stop(); }
+
+int HttpServer::start() {
+  Impl& d = *impl_;
+  auto& svr = d.server;
+  const int threads = d.options.threads;
+  svr.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
+  svr.set_payload_max_length(d.options.max_body_bytes);
+  svr.set_read_timeout(d.options.read_timeout_ms / 1000, (d.options.read_timeout_ms % 1000) * 1000);
+  svr.set_write_timeout(d.options.write_timeout_ms / 1000, (d.options.write_timeout_ms % 1000) * 1000);
+  // httplib defaults to SO_REUSEPORT, which lets a second process bind the same port silently.
+  svr.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const void*>(&yes), sizeof yes);
+  });
+  svr.set_keep_alive_max_count(10000);
+  svr.set_keep_alive_timeout(5);
+  auto handler = [&d](const httplib::Request& req, httplib::Response& res) { d.dispatch(req, res); };
+  svr.Get(".*", handler);
+  svr.Post(".*", handler);
+  svr.Put(".*", handler);
+  svr.Patch(".*", handler);
+  svr.Delete(".*", handler);
+  svr.Options(".*", handler);
+  // Errors produced by httplib itself (413 body too large, 400 malformed request line, ...) get the
+  // contract's JSON shape too.
+  svr.set_error_handler([&d](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    d.set_cors(req, res);
+    std::string error = res.status == 413   ? "Payload too large"
+                        : res.status == 400 ? "Bad request"
+                        : res.status == 404 ? "Not found"
+                        : res.status == 405 ? "Method not allowed"
+                        : res.status >= 500 ? "Internal error"
+                                            : "HTTP error";
+    std::string message = res.status == 413
+                              ? "Request body exceeds " + std::to_string(d.options.max_body_bytes) + " bytes"
+                              : "The request could not be processed";
+    d.send_json(res, res.status, error_body(res.status, error, message));
+  });
+  svr.set_exception_handler([&d](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+    d.send_json(res, 500, error_body(500, "Internal error", "The request failed; see the service log"));
+  });
+
+  int port = d.options.port;
+  if (port == 0) {
+    port = svr.bind_to_any_port(d.options.host);
+    if (port <= 0) throw std::runtime_error("cannot bind an ephemeral port on " + d.options.host);
+  } else if (!svr.bind_to_port(d.options.host, port)) {
+    throw std::runtime_error("cannot bind " + d.options.host + ":" + std::to_string(port) +
+                             " (is another process using it?)");
+  }
+  d.thread = std::thread([&svr] { svr.listen_after_bind(); });
+  while (!svr.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return port;
+}
+
+void HttpServer::stop() {
+  if (!impl_) return;
+  if (impl_->thread.joinable()) {
+    impl_->server.stop();
+    impl_->thread.join();
+  }
+}
+
+}  // namespace tbml

@@ -1,0 +1,227 @@
+#include "tbml/api/routes.h"
+
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <memory>
+
+#include "tbml/service/api_error.h"
+#include "tbml/service/service.h"
+
+namespace tbml {
+namespace {
+
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> out;
+  std::size_t i = 0;
+  while (i < path.size()) {
+    std::size_t j = path.find('/', i);
+    if (j == std::string::npos) j = path.size();
+    if (j > i) out.push_back(path.substr(i, j - i));
+    i = j + 1;
+  }
+  return out;
+}
+
+bool match_segments(const Route& r, const std::vector<std::string>& segs,
+                    std::map<std::string, std::string>* params) {
+  if (r.segments.size() != segs.size()) return false;
+  for (std::size_t i = 0; i < segs.size(); ++i) {
+    const std::string& p = r.segments[i];
+    if (!p.empty() && p[0] == ':') {
+      if (params) (*params)[p.substr(1)] = segs[i];
+    } else if (p != segs[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::int64_t query_int64(const RouteRequest& req, const std::string& name, std::int64_t lo, std::int64_t hi,
+                         bool* present) {
+  auto v = query_value(req, name);
+  *present = v.has_value();
+  if (!v) return 0;
+  std::size_t pos = 0;
+  long long n = 0;
+  try {
+    n = std::stoll(*v, &pos);
+  } catch (const std::exception&) {
+    pos = 0;
+  }
+  if (v->empty() || pos != v->size() || n < lo || n > hi)
+    throw bad_request("Query parameter '" + name + "' must be an integer in [" + std::to_string(lo) + ", " +
+                      std::to_string(hi) + "]");
+  return n;
+}
+
+PredictionQuery prediction_query(const RouteRequest& req) {
+  PredictionQuery q;
+  q.strategy = query_value(req, "strategy");
+  q.model = query_value(req, "model");
+  if (auto e = query_value(req, "ensemble")) {
+    if (*e == "true" || *e == "1") q.ensemble = true;
+    else if (*e == "false" || *e == "0") q.ensemble = false;
+    else throw bad_request("Query parameter 'ensemble' must be true or false");
+  }
+  return q;
+}
+
+RouteResponse json_reply(nlohmann::json body, int status = 200) {
+  RouteResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+RouteResponse from_reply(Reply reply) { return json_reply(std::move(reply.body), reply.status); }
+
+const std::string& pair_param(const RouteRequest& req) { return req.params.at("pair"); }
+
+}  // namespace
+
+void RouteTable::add(Route route) {
+  route.segments = split_path(route.pattern);
+  if (route.label.empty()) route.label = route.pattern;
+  routes_.push_back(std::move(route));
+}
+
+RouteMatch RouteTable::match(const std::string& method, const std::string& path) const {
+  RouteMatch m;
+  const std::string effective = method == "HEAD" ? "GET" : method;
+  const auto segs = split_path(path);
+  for (const auto& r : routes_) {
+    if (r.method != effective) continue;
+    std::map<std::string, std::string> params;
+    if (match_segments(r, segs, &params)) {
+      m.route = &r;
+      m.params = std::move(params);
+      return m;
+    }
+  }
+  for (const auto& r : routes_) {
+    if (match_segments(r, segs, nullptr) && m.allowed_methods.find(r.method) == std::string::npos) {
+      m.allowed_methods += (m.allowed_methods.empty() ? "" : ", ") + r.method;
+    }
+  }
+  if (!m.allowed_methods.empty()) m.allowed_methods += ", OPTIONS";
+  return m;
+}
+
+std::optional<std::string> query_value(const RouteRequest& req, const std::string& name) {
+  auto range = req.query.equal_range(name);
+  if (range.first == range.second) return std::nullopt;
+  auto first = range.first;
+  if (++range.first != range.second)
+    throw bad_request("Query parameter '" + name + "' is given more than once");
+  if (first->second.size() > 256) throw bad_request("Query parameter '" + name + "' is too long");
+  return first->second;
+}
+
+std::size_t query_int(const RouteRequest& req, const std::string& name, std::size_t fallback, std::size_t lo,
+                      std::size_t hi) {
+  bool present = false;
+  auto n = query_int64(req, name, static_cast<std::int64_t>(lo), static_cast<std::int64_t>(hi), &present);
+  return present ? static_cast<std::size_t>(n) : fallback;
+}
+
+nlohmann::json parse_json_body(const RouteRequest& req, bool allow_empty) {
+  bool blank = req.body.find_first_not_of(" \t\r\n") == std::string::npos;
+  if (blank) {
+    if (allow_empty) return nlohmann::json::object();
+    throw bad_request("A JSON object body is required");
+  }
+  nlohmann::json body;
+  try {
+    body = nlohmann::json::parse(req.body);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw ApiError(400, "Invalid JSON", std::string("The body is not valid JSON: ") + e.what());
+  }
+  if (!body.is_object()) throw bad_request("The body must be a JSON object");
+  return body;
+}
+
+RouteTable make_route_table(Service& svc) {
+  RouteTable t;
+  auto get = [&t](std::string pattern, std::function<RouteResponse(const RouteRequest&)> h, bool open = false) {
+    t.add(Route{"GET", pattern, "", open, std::move(h), {}});
+  };
+  auto post = [&t](std::string pattern, std::function<RouteResponse(const RouteRequest&)> h) {
+    t.add(Route{"POST", pattern, "", false, std::move(h), {}});
+  };
+  auto del = [&t](std::string pattern, std::function<RouteResponse(const RouteRequest&)> h) {
+    t.add(Route{"DELETE", pattern, "", false, std::move(h), {}});
+  };
+
+  get("/api/health", [&svc](const RouteRequest&) { return json_reply(svc.health()); }, true);
+  // Filled once the table is complete, so /api lists exactly the routes that exist.
+  auto listing = std::make_shared<nlohmann::json>(nlohmann::json::array());
+  get("/api", [&svc, listing](const RouteRequest&) {
+    nlohmann::json body = svc.describe();
+    body["routes"] = *listing;
+    return json_reply(std::move(body));
+  });
+  get("/metrics", [&svc](const RouteRequest&) {
+    RouteResponse r;
+    r.text = svc.metrics_text();
+    r.content_type = "text/plain; version=0.0.4";
+    return r;
+  });
+  get("/api/predictions", [&svc](const RouteRequest& req) {
+    return json_reply(svc.predictions_all(prediction_query(req)));
+  });
+  get("/api/predictions/:pair", [&svc](const RouteRequest& req) {
+    return json_reply(svc.prediction(normalize_pair(pair_param(req)), prediction_query(req)));
+  });
+  get("/api/predictions/:pair/history", [&svc](const RouteRequest& req) {
+    std::string pair = normalize_pair(pair_param(req));
+    std::size_t limit = query_int(req, "limit", 100, 1, 10000);
+    bool has_since = false;
+    std::int64_t since = query_int64(req, "since", 0, std::numeric_limits<std::int64_t>::max() / 2, &has_since);
+    return json_reply(svc.history(pair, limit, has_since ? std::optional<std::int64_t>(since) : std::nullopt,
+                                  query_value(req, "model")));
+  });
+  get("/api/features/:pair", [&svc](const RouteRequest& req) {
+    return json_reply(svc.features(normalize_pair(pair_param(req))));
+  });
+  post("/api/train/:pair/ensemble", [&svc](const RouteRequest& req) {
+    return from_reply(svc.train(normalize_pair(pair_param(req)), std::nullopt, parse_json_body(req, true)));
+  });
+  post("/api/train/:pair/:modelType", [&svc](const RouteRequest& req) {
+    return from_reply(
+        svc.train(normalize_pair(pair_param(req)), req.params.at("modelType"), parse_json_body(req, true)));
+  });
+  get("/api/training/queue", [&svc](const RouteRequest&) { return json_reply(svc.training_queue()); });
+  del("/api/training/job/:id", [&svc](const RouteRequest& req) { return from_reply(svc.cancel_job(req.params.at("id"))); });
+  get("/api/models/:pair/status", [&svc](const RouteRequest& req) {
+    return json_reply(svc.model_status(normalize_pair(pair_param(req))));
+  });
+  get("/api/models/:pair/compare", [&svc](const RouteRequest& req) {
+    return json_reply(svc.model_compare(normalize_pair(pair_param(req))));
+  });
+  get("/api/models/:pair/:modelType/predict", [&svc](const RouteRequest& req) {
+    return json_reply(svc.model_predict(normalize_pair(pair_param(req)), req.params.at("modelType")));
+  });
+  post("/api/models/:pair/rebuild", [&svc](const RouteRequest& req) {
+    parse_json_body(req, true);
+    return from_reply(svc.rebuild(normalize_pair(pair_param(req))));
+  });
+  get("/api/ensemble/:pair/stats", [&svc](const RouteRequest& req) {
+    return json_reply(svc.ensemble_stats(normalize_pair(pair_param(req))));
+  });
+  post("/api/ensemble/:pair/weights", [&svc](const RouteRequest& req) {
+    return json_reply(svc.set_weights(normalize_pair(pair_param(req)), parse_json_body(req, false)));
+  });
+  get("/api/storage/stats", [&svc](const RouteRequest&) { return json_reply(svc.storage_stats()); });
+  post("/api/storage/save", [&svc](const RouteRequest& req) {
+    parse_json_body(req, true);
+    return json_reply(svc.storage_save());
+  });
+  post("/api/storage/cleanup", [&svc](const RouteRequest& req) {
+    return json_reply(svc.storage_cleanup(parse_json_body(req, true)));
+  });
+  for (const auto& r : t.routes()) listing->push_back({{"method", r.method}, {"path", r.pattern}});
+  return t;
+}
+
+}  // namespace tbml

@@ -1,0 +1,165 @@
+// `tbml train`: offline training from candle CSVs. Loads each pair, builds its Series, trains the chosen
+// models with per-epoch progress, prints test metrics next to the base-rate baseline and saves every model
+// in the model store layout the service loads. Thin: the logic lives in the training library.
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "tbml/market/candle_csv.h"
+#include "tbml/market/series.h"
+#include "tbml/storage/model_store.h"
+#include "tbml/training/model_io.h"
+#include "tbml/training/trainer.h"
+
+namespace tbml::cli {
+namespace {
+
+volatile std::sig_atomic_t g_interrupted = 0;
+void on_interrupt(int) { g_interrupted = 1; }
+
+struct TrainArgs {
+  std::string csv;
+  std::string models = "lstm,gru,cnn,transformer";
+  std::string out;
+  std::size_t max_candles = 0;
+  TrainOptions options;
+};
+
+std::vector<ModelType> parse_models(const std::string& list) {
+  std::vector<ModelType> out;
+  std::stringstream in(list);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    const auto b = item.find_first_not_of(" \t");
+    const auto e = item.find_last_not_of(" \t");
+    const std::string name = b == std::string::npos ? "" : item.substr(b, e - b + 1);
+    const auto type = parse_model_type(name);
+    if (!type) throw std::invalid_argument("--models: unknown model '" + name + "' (lstm, gru, cnn, transformer)");
+    out.push_back(*type);
+  }
+  if (out.empty()) throw std::invalid_argument("--models: no model given");
+  return out;
+}
+
+// One line per epoch; on a terminal the line is redrawn in place as a progress bar.
+void print_progress(const std::string& pair, const EpochProgress& p, bool tty) {
+  const std::string stats =
+      fmt::format("{} {:<11} epoch {:>3}/{:<3} train loss {:.4f}  val loss {:.4f}  val acc {:.3f}  best {}{}",
+                  pair, to_string(p.type), p.epoch, p.epochs, p.train_loss, p.validation_loss,
+                  p.validation_accuracy, p.best_epoch, p.improved ? " *" : "");
+  if (!tty) {
+    std::cout << stats << std::endl;
+    return;
+  }
+  constexpr int kBar = 20;
+  const int filled = p.epochs > 0 ? p.epoch * kBar / p.epochs : kBar;
+  std::cout << "\r[" << std::string(filled, '#') << std::string(kBar - filled, '.') << "] " << stats << "\033[K"
+            << std::flush;
+}
+
+struct Row {
+  std::string pair, model;
+  TrainingReport report;
+  double base_brier = 0.0;
+  int version = 0;
+};
+
+void print_table(const std::vector<Row>& rows) {
+  std::cout << fmt::format("\n{:<10} {:<12} {:>8} {:>8} {:>8} {:>9} {:>11} {:>7} {:>6} {:>8} {:>8}\n", "pair",
+                           "model", "test acc", "brier", "auc", "base rate", "base brier", "epochs", "best",
+                           "seconds", "version");
+  for (const auto& r : rows) {
+    const auto& t = r.report.test;
+    std::cout << fmt::format("{:<10} {:<12} {:>8.4f} {:>8.4f} {:>8.4f} {:>9.4f} {:>11.4f} {:>7} {:>6} {:>8.1f} {:>8}\n",
+                             r.pair, r.model, t.accuracy, t.brier, t.auc, t.base_rate, r.base_brier,
+                             r.report.epochs_run, r.report.best_epoch, r.report.wall_seconds, r.version);
+  }
+  std::cout << "(test part: the most recent windows, unseen in training; base brier = brier of always "
+               "predicting the base rate)\n";
+}
+
+int run_train(const TrainArgs& args) {
+  std::vector<PairCsv> inputs;
+  std::vector<ModelType> types;
+  try {
+    inputs = parse_pair_csv_list(args.csv);
+    types = parse_models(args.models);
+    args.options.validate();
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "train: " << e.what() << "\n";
+    return 2;
+  }
+  ModelStore store(args.out);
+  const bool tty = ::isatty(STDOUT_FILENO) != 0;
+  std::signal(SIGINT, on_interrupt);
+  std::signal(SIGTERM, on_interrupt);
+
+  TrainControl control;
+  control.cancelled = [] { return g_interrupted != 0; };
+  std::vector<Row> rows;
+  for (const auto& input : inputs) {
+    std::vector<Candle> candles = load_candles_csv(input.path);
+    if (args.max_candles > 0 && candles.size() > args.max_candles)
+      candles.erase(candles.begin(), candles.end() - static_cast<std::ptrdiff_t>(args.max_candles));
+    const Series series = build_series(input.pair, candles);
+    std::cout << fmt::format("{}: {} candles from {}, {} features\n", input.pair, series.size(), input.path,
+                             series.width);
+    for (ModelType type : types) {
+      control.on_epoch = [&](const EpochProgress& p) { print_progress(input.pair, p, tty); };
+      TrainResult result;
+      try {
+        result = train_model(type, series, args.options, control);
+      } catch (const TrainingCancelled&) {
+        std::cout << (tty ? "\n" : "") << "train: interrupted, " << rows.size() << " model(s) saved\n";
+        if (!rows.empty()) print_table(rows);
+        return 1;
+      }
+      if (tty) std::cout << "\n";
+      const ModelArtifact artifact = export_model(*result.model);
+      Row row;
+      row.pair = input.pair;
+      row.model = to_string(type);
+      row.report = result.report;
+      const double r = result.report.test.base_rate;
+      row.base_brier = r * (1.0 - r);
+      row.version = store.save(input.pair, row.model, artifact.meta, artifact.weights);
+      std::cout << fmt::format("{} {}: saved v{} under {}\n", input.pair, row.model, row.version,
+                               store.root().string());
+      rows.push_back(std::move(row));
+    }
+  }
+  print_table(rows);
+  return 0;
+}
+
+}  // namespace
+
+void register_train_command(CLI::App& app, Runner& run) {
+  auto args = std::make_shared<TrainArgs>();
+  auto* cmd = app.add_subcommand("train", "Train models offline from candle CSV files and save them");
+  cmd->add_option("--csv", args->csv, "Pairs and files: BTC=path.csv[,ETH=path.csv]")->required();
+  cmd->add_option("--out", args->out, "Data folder; models go to <out>/models/<PAIR>/<type>/v<N>/")->required();
+  cmd->add_option("--models", args->models, "Comma-separated: lstm,gru,cnn,transformer")->capture_default_str();
+  cmd->add_option("--epochs", args->options.epochs, "Maximum epochs")->capture_default_str();
+  cmd->add_option("--max-candles", args->max_candles, "Use only the most recent N candles (0 = all)")
+      ->capture_default_str();
+  cmd->add_option("--batch-size", args->options.batch_size)->capture_default_str();
+  cmd->add_option("--learning-rate", args->options.learning_rate)->capture_default_str();
+  cmd->add_option("--patience", args->options.patience, "Early-stopping patience in epochs (0 = off)")
+      ->capture_default_str();
+  cmd->add_option("--sequence-length", args->options.sequence_length)->capture_default_str();
+  cmd->add_option("--horizon", args->options.horizon, "Candles ahead the label looks")->capture_default_str();
+  cmd->add_option("--seed", args->options.seed)->capture_default_str();
+  cmd->add_option("--threads", args->options.torch_threads, "Torch threads (0 = torch default)")
+      ->capture_default_str();
+  cmd->callback([args, &run] { run = [args] { return run_train(*args); }; });
+}
+
+}  // namespace tbml::cli

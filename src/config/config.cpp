@@ -1,0 +1,482 @@
+#include "tbml/config/config.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+namespace tbml {
+namespace {
+
+using nlohmann::json;
+
+const char* kBuiltinDefaults =
+#include "default_config.inc"
+    ;
+
+std::string join(const std::vector<std::string>& items, const std::string& sep) {
+  std::string out;
+  for (const auto& s : items) {
+    if (!out.empty()) out += sep;
+    out += s;
+  }
+  return out;
+}
+
+std::string trim(const std::string& s) {
+  auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return "";
+  auto e = s.find_last_not_of(" \t\r\n");
+  return s.substr(b, e - b + 1);
+}
+
+// Keys whose value is a free-form object (model names, architecture settings): their inner keys are
+// validated by the component that reads them, not against the defaults.
+bool is_open_object(const std::string& path) {
+  return path == "ml.architectures" || path == "ensemble.weights";
+}
+
+// Merge `layer` into `doc`, rejecting keys that the defaults do not have.
+void merge_checked(json& doc, const json& layer, const std::string& path, const std::string& origin,
+                   std::vector<std::string>& errors) {
+  if (!layer.is_object()) {
+    errors.push_back(origin + ": " + (path.empty() ? "the document" : path) + " must be an object");
+    return;
+  }
+  for (auto it = layer.begin(); it != layer.end(); ++it) {
+    const std::string key = path.empty() ? it.key() : path + "." + it.key();
+    if (!doc.contains(it.key())) {
+      errors.push_back(origin + ": unknown key '" + key + "'");
+      continue;
+    }
+    json& target = doc[it.key()];
+    if (target.is_object() && !is_open_object(key) && it.value().is_object()) {
+      merge_checked(target, it.value(), key, origin, errors);
+    } else if (target.is_object() && is_open_object(key) && it.value().is_object()) {
+      for (auto inner = it.value().begin(); inner != it.value().end(); ++inner) {
+        target[inner.key()] = inner.value();
+      }
+    } else {
+      target = it.value();
+    }
+  }
+}
+
+json read_json_file(const std::string& path, const std::string& origin) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError(origin + ": cannot read '" + path + "'");
+  try {
+    return json::parse(in);
+  } catch (const json::parse_error& e) {
+    throw ConfigError(origin + ": '" + path + "' is not valid JSON: " + e.what());
+  }
+}
+
+// Typed readers that record a precise error instead of throwing, so that every problem is reported.
+class Reader {
+ public:
+  Reader(const json& doc, std::vector<std::string>& errors) : doc_(doc), errors_(errors) {}
+
+  const json* at(const std::string& dotted) const {
+    const json* cur = &doc_;
+    std::stringstream ss(dotted);
+    std::string part;
+    while (std::getline(ss, part, '.')) {
+      if (!cur->is_object() || !cur->contains(part)) return nullptr;
+      cur = &(*cur)[part];
+    }
+    return cur;
+  }
+
+  double number(const std::string& key, double lo, double hi) {
+    const json* v = at(key);
+    if (!v || !v->is_number()) {
+      errors_.push_back(key + " must be a number");
+      return lo;
+    }
+    double d = v->get<double>();
+    if (!std::isfinite(d) || d < lo || d > hi) {
+      errors_.push_back(key + " = " + v->dump() + " is out of range [" + fmt(lo) + ", " + fmt(hi) + "]");
+      return lo;
+    }
+    return d;
+  }
+
+  std::int64_t integer(const std::string& key, std::int64_t lo, std::int64_t hi) {
+    const json* v = at(key);
+    if (!v || !v->is_number_integer()) {
+      errors_.push_back(key + " must be an integer");
+      return lo;
+    }
+    auto i = v->get<std::int64_t>();
+    if (i < lo || i > hi) {
+      errors_.push_back(key + " = " + std::to_string(i) + " is out of range [" + std::to_string(lo) +
+                        ", " + std::to_string(hi) + "]");
+      return lo;
+    }
+    return i;
+  }
+
+  bool boolean(const std::string& key) {
+    const json* v = at(key);
+    if (!v || !v->is_boolean()) {
+      errors_.push_back(key + " must be true or false");
+      return false;
+    }
+    return v->get<bool>();
+  }
+
+  std::string string(const std::string& key) {
+    const json* v = at(key);
+    if (!v || !v->is_string()) {
+      errors_.push_back(key + " must be a string");
+      return "";
+    }
+    return v->get<std::string>();
+  }
+
+  std::string one_of(const std::string& key, const std::vector<std::string>& allowed) {
+    std::string s = string(key);
+    for (const auto& a : allowed)
+      if (s == a) return s;
+    errors_.push_back(key + " = '" + s + "' is not one of: " + join(allowed, ", "));
+    return allowed.front();
+  }
+
+  std::vector<std::string> strings(const std::string& key) {
+    const json* v = at(key);
+    std::vector<std::string> out;
+    if (!v || !v->is_array()) {
+      errors_.push_back(key + " must be a list of strings");
+      return out;
+    }
+    for (const auto& item : *v) {
+      if (!item.is_string()) {
+        errors_.push_back(key + " must be a list of strings");
+        return {};
+      }
+      out.push_back(item.get<std::string>());
+    }
+    return out;
+  }
+
+  void error(const std::string& message) { errors_.push_back(message); }
+
+ private:
+  static std::string fmt(double d) {
+    std::ostringstream os;
+    os << d;
+    return os.str();
+  }
+  const json& doc_;
+  std::vector<std::string>& errors_;
+};
+
+const std::vector<std::string> kModelNames = {"lstm", "gru", "cnn", "transformer"};
+const std::vector<std::string> kStrategies = {"weighted", "majority", "average", "confidence_weighted"};
+const std::regex kPairPattern("^[A-Z0-9]{2,20}$");
+
+std::vector<std::string> validate_pairs(Reader& r, const std::vector<std::string>& pairs,
+                                        const std::string& key) {
+  std::vector<std::string> out;
+  for (auto p : pairs) {
+    for (auto& c : p) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (!std::regex_match(p, kPairPattern)) {
+      r.error(key + ": '" + p + "' is not a valid pair name (^[A-Z0-9]{2,20}$)");
+      continue;
+    }
+    out.push_back(p);
+  }
+  return out;
+}
+
+}  // namespace
+
+const json& builtin_defaults() {
+  static const json defaults = json::parse(kBuiltinDefaults);
+  return defaults;
+}
+
+const std::vector<std::pair<std::string, std::string>>& env_mapping() {
+  static const std::vector<std::pair<std::string, std::string>> mapping = {
+      {"PORT", "server.port"},
+      {"HOST", "server.host"},
+      {"CORE_SERVICE_URL", "core.url"},
+      {"ML_PAIRS", "core.pairs"},
+      {"ML_POLL_INTERVAL_MS", "core.pollIntervalMs"},
+      {"ML_SEQUENCE_LENGTH", "ml.sequenceLength"},
+      {"ML_HORIZON", "ml.horizon"},
+      {"ML_ENSEMBLE_STRATEGY", "ensemble.strategy"},
+      {"ML_ENABLED_MODELS", "ml.enabledModels"},
+      {"ML_PREDICTION_CACHE_TTL", "ml.predictionCacheTtlMs"},
+      {"ML_STORAGE_BASE_DIR", "storage.baseDir"},
+      {"ML_STORAGE_MAX_AGE_HOURS", "storage.maxAgeHours"},
+      {"ML_API_TOKEN", "server.apiToken"},
+      {"ML_TRAINING_MAX_CONCURRENT", "training.maxConcurrent"},
+      {"LOG_LEVEL", "logging.level"},
+  };
+  return mapping;
+}
+
+std::map<std::string, std::string> read_environment() {
+  std::map<std::string, std::string> env;
+  for (const auto& [name, key] : env_mapping()) {
+    if (const char* v = std::getenv(name.c_str()); v != nullptr && *v != '\0') env[name] = v;
+  }
+  return env;
+}
+
+void apply_override(json& doc, const std::string& dotted_key, const std::string& value,
+                    const std::string& origin) {
+  // Walk the defaults to find the key and its type.
+  const json* schema = &builtin_defaults();
+  json* target = &doc;
+  std::stringstream ss(dotted_key);
+  std::string part, walked;
+  std::vector<std::string> parts;
+  while (std::getline(ss, part, '.')) parts.push_back(part);
+  if (parts.empty()) throw ConfigError(origin + ": empty key");
+  bool open = false;  // below an open object (ml.architectures, ensemble.weights) keys are free-form
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (i > 0 && is_open_object(walked)) open = true;
+    walked += (walked.empty() ? "" : ".") + parts[i];
+    if (!open && (!schema->is_object() || !schema->contains(parts[i])))
+      throw ConfigError(origin + ": unknown key '" + dotted_key + "'");
+    if (!target->is_object()) throw ConfigError(origin + ": '" + walked + "' is not an object");
+    if (!open) schema = &(*schema)[parts[i]];
+    target = &(*target)[parts[i]];
+  }
+  const std::string v = trim(value);
+  if (open && target->is_null()) {
+    // A new free-form key: JSON if it parses (numbers, lists), text otherwise.
+    try {
+      *target = json::parse(v);
+    } catch (const json::parse_error&) {
+      *target = v;
+    }
+    return;
+  }
+  const json& type_of = target->is_null() ? *schema : *target;
+  try {
+    if (type_of.is_boolean()) {
+      if (v == "true" || v == "1") *target = true;
+      else if (v == "false" || v == "0") *target = false;
+      else throw ConfigError(origin + ": " + dotted_key + " must be true or false, got '" + v + "'");
+    } else if (type_of.is_number_integer()) {
+      std::size_t pos = 0;
+      long long n = std::stoll(v, &pos);
+      if (pos != v.size()) throw std::invalid_argument("trailing characters");
+      *target = n;
+    } else if (type_of.is_number()) {
+      std::size_t pos = 0;
+      double d = std::stod(v, &pos);
+      if (pos != v.size() || !std::isfinite(d)) throw std::invalid_argument("not a finite number");
+      *target = d;
+    } else if (type_of.is_array() && !v.empty() && v.front() == '[') {
+      *target = json::parse(v);  // a JSON list, e.g. [32,64]
+    } else if (type_of.is_array()) {
+      json arr = json::array();
+      std::stringstream items(v);
+      std::string item;
+      while (std::getline(items, item, ',')) {
+        item = trim(item);
+        if (!item.empty()) arr.push_back(item);
+      }
+      *target = arr;
+    } else if (type_of.is_string() && dotted_key == "core.pairs" && v != "auto") {
+      // "core.pairs" is "auto" or a comma list.
+      json arr = json::array();
+      std::stringstream items(v);
+      std::string item;
+      while (std::getline(items, item, ',')) {
+        item = trim(item);
+        if (!item.empty()) arr.push_back(item);
+      }
+      *target = arr;
+    } else if (type_of.is_string()) {
+      *target = v;
+    } else {
+      *target = json::parse(v);
+    }
+  } catch (const ConfigError&) {
+    throw;
+  } catch (const std::exception&) {
+    throw ConfigError(origin + ": " + dotted_key + " = '" + v + "' is not a valid " +
+                      std::string(type_of.type_name()));
+  }
+}
+
+Config config_from_json(const json& merged) {
+  std::vector<std::string> errors;
+  Reader r(merged, errors);
+  Config c;
+  c.effective = merged;
+
+  c.server.host = r.string("server.host");
+  c.server.port = static_cast<int>(r.integer("server.port", 0, 65535));
+  c.server.threads = static_cast<int>(r.integer("server.threads", 1, 256));
+  c.server.cors_origins = r.strings("server.corsOrigins");
+  c.server.api_token = r.string("server.apiToken");
+  c.server.protect_reads = r.boolean("server.protectReads");
+  c.server.max_body_bytes = static_cast<std::size_t>(r.integer("server.maxBodyBytes", 1024, 1LL << 30));
+  c.server.read_timeout_ms = static_cast<int>(r.integer("server.readTimeoutMs", 100, 600000));
+  c.server.write_timeout_ms = static_cast<int>(r.integer("server.writeTimeoutMs", 100, 600000));
+  c.server.max_connections = static_cast<int>(r.integer("server.maxConnections", 1, 100000));
+
+  c.core.url = r.string("core.url");
+  if (c.core.url.rfind("http://", 0) != 0 && c.core.url.rfind("https://", 0) != 0)
+    r.error("core.url = '" + c.core.url + "' must start with http:// or https://");
+  while (!c.core.url.empty() && c.core.url.back() == '/') c.core.url.pop_back();
+  if (const json* pairs = r.at("core.pairs"); pairs && pairs->is_string() && *pairs == "auto") {
+    c.core.auto_pairs = true;
+  } else if (pairs && pairs->is_array()) {
+    c.core.auto_pairs = false;
+    c.core.pairs = validate_pairs(r, r.strings("core.pairs"), "core.pairs");
+    if (c.core.pairs.empty()) r.error("core.pairs must list at least one pair, or be \"auto\"");
+  } else {
+    r.error("core.pairs must be \"auto\" or a list of pair names");
+  }
+  c.core.poll_interval_ms = static_cast<int>(r.integer("core.pollIntervalMs", 100, 3600000));
+  c.core.connect_timeout_ms = static_cast<int>(r.integer("core.connectTimeoutMs", 10, 60000));
+  c.core.timeout_ms = static_cast<int>(r.integer("core.timeoutMs", 10, 600000));
+  c.core.retries = static_cast<int>(r.integer("core.retries", 0, 10));
+  c.core.backoff_ms = static_cast<int>(r.integer("core.backoffMs", 0, 60000));
+  c.core.max_body_bytes = static_cast<std::size_t>(r.integer("core.maxBodyBytes", 1024, 1LL << 30));
+
+  c.market.buffer_capacity = static_cast<std::size_t>(r.integer("market.bufferCapacity", 200, 1000000));
+
+  c.ml.sequence_length = static_cast<std::size_t>(r.integer("ml.sequenceLength", 2, 1000));
+  c.ml.horizon = static_cast<std::size_t>(r.integer("ml.horizon", 1, 1000));
+  c.ml.enabled_models = r.strings("ml.enabledModels");
+  for (const auto& m : c.ml.enabled_models) {
+    if (std::find(kModelNames.begin(), kModelNames.end(), m) == kModelNames.end())
+      r.error("ml.enabledModels: unknown model '" + m + "' (valid: " + join(kModelNames, ", ") + ")");
+  }
+  if (c.ml.enabled_models.empty()) r.error("ml.enabledModels must name at least one model");
+  c.ml.prediction_cache_ttl_ms = r.integer("ml.predictionCacheTtlMs", 0, 86400000);
+  c.ml.torch_threads = static_cast<int>(r.integer("ml.torchThreads", 1, 64));
+  if (const json* arch = r.at("ml.architectures"); arch && arch->is_object()) {
+    for (auto it = arch->begin(); it != arch->end(); ++it) {
+      if (std::find(kModelNames.begin(), kModelNames.end(), it.key()) == kModelNames.end())
+        r.error("ml.architectures: unknown model '" + it.key() + "'");
+      else if (!it.value().is_object())
+        r.error("ml.architectures." + it.key() + " must be an object");
+    }
+    c.ml.architectures = *arch;
+  } else {
+    r.error("ml.architectures must be an object");
+  }
+
+  c.training.auto_train = r.boolean("training.autoTrain");
+  c.training.max_concurrent = static_cast<int>(r.integer("training.maxConcurrent", 1, 8));
+  c.training.epochs = static_cast<int>(r.integer("training.epochs", 1, 10000));
+  c.training.batch_size = static_cast<int>(r.integer("training.batchSize", 1, 65536));
+  c.training.learning_rate = r.number("training.learningRate", 1e-7, 1.0);
+  c.training.patience = static_cast<int>(r.integer("training.patience", 1, 1000));
+  c.training.seed = static_cast<std::uint64_t>(r.integer("training.seed", 0, 1LL << 62));
+  c.training.min_candles = static_cast<std::size_t>(r.integer("training.minCandles", 50, 10000000));
+  c.training.max_candles = static_cast<std::size_t>(r.integer("training.maxCandles", 100, 10000000));
+  c.training.periodic_interval_ms = r.integer("training.periodicIntervalMs", 0, 30LL * 86400000);
+  c.training.cooldown_ms = r.integer("training.cooldownMs", 0, 30LL * 86400000);
+  c.training.max_retries = static_cast<int>(r.integer("training.maxRetries", 0, 100));
+  c.training.max_queue = static_cast<std::size_t>(r.integer("training.maxQueue", 1, 100000));
+
+  c.ensemble.strategy = r.one_of("ensemble.strategy", kStrategies);
+  if (const json* w = r.at("ensemble.weights"); w && w->is_object()) {
+    double total = 0;
+    for (auto it = w->begin(); it != w->end(); ++it) {
+      if (std::find(kModelNames.begin(), kModelNames.end(), it.key()) == kModelNames.end()) {
+        r.error("ensemble.weights: unknown model '" + it.key() + "'");
+      } else if (!it.value().is_number() || !std::isfinite(it.value().get<double>()) ||
+                 it.value().get<double>() < 0 || it.value().get<double>() > 1e6) {
+        r.error("ensemble.weights." + it.key() + " must be a finite number in [0, 1e6]");
+      } else {
+        c.ensemble.weights[it.key()] = it.value().get<double>();
+        total += it.value().get<double>();
+      }
+    }
+    if (total <= 0) r.error("ensemble.weights must not all be zero");
+  } else {
+    r.error("ensemble.weights must be an object");
+  }
+  c.ensemble.auto_update_weights = r.boolean("ensemble.autoUpdateWeights");
+  c.ensemble.window = static_cast<std::size_t>(r.integer("ensemble.window", 1, 1000000));
+  c.ensemble.min_outcomes = static_cast<std::size_t>(r.integer("ensemble.minOutcomes", 1, 1000000));
+  c.ensemble.weight_floor = r.number("ensemble.weightFloor", 0.0, 1.0);
+  c.ensemble.signal_threshold = r.number("ensemble.signalThreshold", 0.0, 1.0);
+
+  c.storage.base_dir = r.string("storage.baseDir");
+  if (c.storage.base_dir.empty()) r.error("storage.baseDir must not be empty");
+  c.storage.max_age_hours = r.number("storage.maxAgeHours", 0.001, 24.0 * 365 * 100);
+  c.storage.candle_max_age_hours = r.number("storage.candleMaxAgeHours", 0.0, 24.0 * 365 * 100);
+  c.storage.cleanup_interval_ms = r.integer("storage.cleanupIntervalMs", 1000, 30LL * 86400000);
+  c.storage.flush_interval_ms = static_cast<int>(r.integer("storage.flushIntervalMs", 1, 60000));
+  c.storage.writer_queue = static_cast<std::size_t>(r.integer("storage.writerQueue", 10, 10000000));
+  c.storage.keep_versions = static_cast<int>(r.integer("storage.keepVersions", 1, 100));
+
+  c.logging.level = r.one_of("logging.level", {"trace", "debug", "info", "warn", "error", "critical", "off"});
+  c.logging.access_log = r.boolean("logging.accessLog");
+
+  c.demo.pairs = validate_pairs(r, r.strings("demo.pairs"), "demo.pairs");
+  if (c.demo.pairs.empty()) r.error("demo.pairs must list at least one pair");
+  c.demo.seed = static_cast<std::uint64_t>(r.integer("demo.seed", 0, 1LL << 62));
+  c.demo.step_ms = r.integer("demo.stepMs", 10, 86400000);
+  c.demo.initial = static_cast<std::size_t>(r.integer("demo.initial", 20, 100000));
+  c.demo.poll_interval_ms = static_cast<int>(r.integer("demo.pollIntervalMs", 100, 3600000));
+
+  if (c.training.max_candles < c.training.min_candles)
+    r.error("training.maxCandles must be >= training.minCandles");
+  if (c.market.buffer_capacity < c.ml.sequence_length + c.ml.horizon)
+    r.error("market.bufferCapacity must be at least ml.sequenceLength + ml.horizon");
+
+  if (!errors.empty()) throw ConfigError("invalid configuration:\n  " + join(errors, "\n  "));
+  return c;
+}
+
+Config load_config(const ConfigSources& sources) {
+  std::vector<std::string> errors;
+  json doc = builtin_defaults();
+
+  std::optional<std::string> defaults_file = sources.defaults_file;
+  if (!defaults_file && std::filesystem::exists("config/default.json"))
+    defaults_file = "config/default.json";
+  if (defaults_file) merge_checked(doc, read_json_file(*defaults_file, "defaults"), "", *defaults_file, errors);
+  if (sources.config_file) merge_checked(doc, read_json_file(*sources.config_file, "--config"), "",
+                                         *sources.config_file, errors);
+  for (const auto& [name, key] : env_mapping()) {
+    auto it = sources.env.find(name);
+    if (it == sources.env.end()) continue;
+    try {
+      apply_override(doc, key, it->second, "environment " + name);
+    } catch (const ConfigError& e) {
+      errors.push_back(e.what());
+    }
+  }
+  for (const auto& [key, value] : sources.overrides) {
+    try {
+      apply_override(doc, key, value, "--set " + key);
+    } catch (const ConfigError& e) {
+      errors.push_back(e.what());
+    }
+  }
+  if (!errors.empty()) {
+    std::string msg = "invalid configuration:";
+    for (const auto& e : errors) msg += "\n  " + e;
+    throw ConfigError(msg);
+  }
+  return config_from_json(doc);
+}
+
+nlohmann::json Config::redacted() const {
+  json out = effective;
+  if (out.contains("server") && out["server"].contains("apiToken")) {
+    const auto& t = out["server"]["apiToken"];
+    out["server"]["apiToken"] = (t.is_string() && !t.get<std::string>().empty()) ? "<redacted>" : "";
+  }
+  return out;
+}
+
+}  // namespace tbml

@@ -1,0 +1,31 @@
+// tbml: parses the subcommand and hands over to it; the wiring of each lives in src/cli/.
+#include <exception>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "tbml/config/config.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"tbml: crypto price-direction prediction service (LSTM, GRU, CNN, Transformer ensemble)"};
+  app.set_version_flag("--version", std::string("tbml ") + TBML_VERSION);
+  app.require_subcommand(1);
+  tbml::cli::Runner run;
+  tbml::cli::register_serve_command(app, run);
+  tbml::cli::register_core_sim_command(app, run);
+  tbml::cli::register_train_command(app, run);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  try {
+    return run ? run() : 2;
+  } catch (const tbml::ConfigError& e) {
+    std::cerr << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "fatal: " << e.what() << "\n";
+    return 1;
+  }
+}

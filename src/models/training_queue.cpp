@@ -1,0 +1,498 @@
+#include "tbml/models/training_queue.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "tbml/util/time.h"
+
+namespace tbml {
+
+std::string to_string(JobStatus status) {
+  switch (status) {
+    case JobStatus::kQueued: return "queued";
+    case JobStatus::kRunning: return "running";
+    case JobStatus::kSucceeded: return "succeeded";
+    case JobStatus::kRejected: return "rejected";
+    case JobStatus::kFailed: return "failed";
+    case JobStatus::kCancelled: return "cancelled";
+  }
+  return "unknown";
+}
+
+std::string to_string(JobReason reason) {
+  switch (reason) {
+    case JobReason::kManual: return "manual";
+    case JobReason::kAutoNoModel: return "auto: no model";
+    case JobReason::kPeriodic: return "periodic";
+    case JobReason::kRebuild: return "rebuild";
+    case JobReason::kRetry: return "retry";
+  }
+  return "unknown";
+}
+
+bool is_automatic(JobReason reason) {
+  return reason == JobReason::kAutoNoModel || reason == JobReason::kPeriodic;
+}
+
+std::string to_string(EnqueueOutcome outcome) {
+  switch (outcome) {
+    case EnqueueOutcome::kQueued: return "queued";
+    case EnqueueOutcome::kDeduplicated: return "deduplicated";
+    case EnqueueOutcome::kCoolingDown: return "cooling_down";
+    case EnqueueOutcome::kQueueFull: return "queue_full";
+    case EnqueueOutcome::kStopped: return "stopped";
+  }
+  return "unknown";
+}
+
+// ---- JSON of the plain structs ----
+
+namespace {
+
+int int_option(const nlohmann::json& value, const char* key, std::int64_t lo, std::int64_t hi) {
+  if (!value.is_number_integer()) {
+    throw std::invalid_argument(fmt::format("training option '{}' must be an integer", key));
+  }
+  const std::int64_t v = value.get<std::int64_t>();
+  if (value.is_number_unsigned() && value.get<std::uint64_t>() > static_cast<std::uint64_t>(hi)) {
+    throw std::invalid_argument(fmt::format("training option '{}' must be in [{}, {}]", key, lo, hi));
+  }
+  if (v < lo || v > hi) {
+    throw std::invalid_argument(fmt::format("training option '{}' must be in [{}, {}], got {}", key, lo, hi, v));
+  }
+  return static_cast<int>(v);
+}
+
+nlohmann::json ms_or_null(std::int64_t ms) { return ms == 0 ? nlohmann::json(nullptr) : nlohmann::json(ms); }
+
+}  // namespace
+
+nlohmann::json TrainingOverrides::to_json() const {
+  nlohmann::json j = nlohmann::json::object();
+  if (epochs) j["epochs"] = *epochs;
+  if (batch_size) j["batchSize"] = *batch_size;
+  if (learning_rate) j["learningRate"] = *learning_rate;
+  if (patience) j["patience"] = *patience;
+  return j;
+}
+
+TrainingOverrides TrainingOverrides::from_json(const nlohmann::json& j) {
+  TrainingOverrides o;
+  if (j.is_null()) return o;
+  if (!j.is_object()) throw std::invalid_argument("training options must be a JSON object");
+  for (const auto& [key, value] : j.items()) {
+    if (key == "epochs") {
+      o.epochs = int_option(value, "epochs", 1, 100000);
+    } else if (key == "batchSize") {
+      o.batch_size = int_option(value, "batchSize", 1, 65536);
+    } else if (key == "patience") {
+      o.patience = int_option(value, "patience", 0, 100000);
+    } else if (key == "learningRate") {
+      if (!value.is_number()) throw std::invalid_argument("training option 'learningRate' must be a number");
+      const double lr = value.get<double>();
+      if (!std::isfinite(lr) || lr <= 0.0 || lr > 10.0) {
+        throw std::invalid_argument(fmt::format("training option 'learningRate' must be in (0, 10], got {}", lr));
+      }
+      o.learning_rate = lr;
+    } else {
+      throw std::invalid_argument(fmt::format(
+          "unknown training option '{}' (allowed: epochs, batchSize, learningRate, patience)", key));
+    }
+  }
+  return o;
+}
+
+nlohmann::json TrainingJob::to_json() const {
+  nlohmann::json progress_json{{"epoch", progress.epoch},
+                               {"epochs", progress.epochs},
+                               {"valLoss", progress.val_loss ? nlohmann::json(*progress.val_loss)
+                                                             : nlohmann::json(nullptr)}};
+  return {{"id", id},
+          {"pair", pair},
+          {"modelType", to_string(type)},
+          {"status", to_string(status)},
+          {"priority", priority},
+          {"reason", to_string(reason)},
+          {"createdAt", ms_or_null(created_at)},
+          {"startedAt", ms_or_null(started_at)},
+          {"finishedAt", ms_or_null(finished_at)},
+          {"attempts", attempts},
+          {"progress", std::move(progress_json)},
+          {"message", message},
+          {"overrides", overrides.to_json()},
+          {"retryOf", retry_of.empty() ? nlohmann::json(nullptr) : nlohmann::json(retry_of)}};
+}
+
+nlohmann::json EnqueueResult::to_json() const {
+  return {{"jobId", job_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(job_id)},
+          {"deduplicated", deduplicated},
+          {"outcome", to_string(outcome)},
+          {"message", message}};
+}
+
+nlohmann::json QueueSummary::to_json() const {
+  return {{"active", active}, {"queued", queued}, {"completed", completed}, {"failed", failed},
+          {"cancelled", cancelled}};
+}
+
+nlohmann::json QueueSnapshot::to_json() const {
+  auto list = [](const std::vector<TrainingJob>& jobs) {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const TrainingJob& job : jobs) arr.push_back(job.to_json());
+    return arr;
+  };
+  return {{"active", list(active)}, {"queued", list(queued)}, {"recent", list(recent)},
+          {"summary", summary.to_json()}};
+}
+
+// ---- JobContext ----
+
+JobContext::JobContext(const std::atomic<bool>& cancel_flag,
+                       std::function<void(int, int, double)> on_progress)
+    : cancel_flag_(cancel_flag), on_progress_(std::move(on_progress)) {}
+
+void JobContext::progress(int epoch, int epochs, double val_loss) {
+  if (on_progress_) on_progress_(std::max(0, epoch), std::max(0, epochs), val_loss);
+}
+
+// ---- TrainingQueue ----
+
+TrainingQueue::TrainingQueue(TrainingQueueOptions options, TrainFunction train)
+    : options_(std::move(options)), train_(std::move(train)) {
+  if (!train_) throw std::invalid_argument("training queue: train function is empty");
+  if (options_.max_concurrent == 0) throw std::invalid_argument("training queue: max_concurrent must be >= 1");
+  if (options_.cooldown.count() < 0 || options_.retry_backoff.count() < 0 ||
+      options_.max_retry_backoff.count() < 0 || options_.max_retries < 0) {
+    throw std::invalid_argument("training queue: cooldown, retries and backoff must not be negative");
+  }
+  workers_.reserve(options_.max_concurrent);
+  for (std::size_t i = 0; i < options_.max_concurrent; ++i) {
+    workers_.emplace_back([this] { worker_loop(); });
+  }
+}
+
+TrainingQueue::~TrainingQueue() { stop(std::chrono::milliseconds(0)); }
+
+std::string TrainingQueue::next_id_locked() { return "job-" + std::to_string(next_id_++); }
+
+bool TrainingQueue::running_key_locked(const std::string& pair, ModelType type) const {
+  for (const auto& [id, r] : running_) {
+    if (r.job.pair == pair && r.job.type == type) return true;
+  }
+  return false;
+}
+
+EnqueueResult TrainingQueue::enqueue(const EnqueueRequest& request) {
+  if (request.pair.empty()) throw std::invalid_argument("training queue: pair name is empty");
+  std::unique_lock lock(mutex_);
+  EnqueueResult result;
+  if (stopping_) {
+    result.outcome = EnqueueOutcome::kStopped;
+    result.message = "training queue is shutting down";
+    return result;
+  }
+  const std::string what = request.pair + "/" + to_string(request.type);
+
+  for (Queued& q : queued_) {
+    if (q.job.pair != request.pair || q.job.type != request.type) continue;
+    q.job.priority = std::max(q.job.priority, request.priority);
+    if (request.reason == JobReason::kManual) q.not_before = 0;  // a person asked: skip the backoff
+    work_cv_.notify_all();
+    result.outcome = EnqueueOutcome::kDeduplicated;
+    result.job_id = q.job.id;
+    result.deduplicated = true;
+    result.message = "a job for " + what + " is already queued";
+    return result;
+  }
+  for (const auto& [id, r] : running_) {
+    // A job that is being cancelled no longer counts: a new one may queue behind it.
+    if (r.job.pair != request.pair || r.job.type != request.type || r.cancel->load()) continue;
+    result.outcome = EnqueueOutcome::kDeduplicated;
+    result.job_id = id;
+    result.deduplicated = true;
+    result.message = "a job for " + what + " is already running";
+    return result;
+  }
+
+  const std::int64_t now = steady_ms();
+  if (is_automatic(request.reason)) {
+    auto it = last_finished_.find({request.pair, request.type});
+    if (it != last_finished_.end()) {
+      const std::int64_t elapsed = now - it->second;
+      if (elapsed < options_.cooldown.count()) {
+        result.outcome = EnqueueOutcome::kCoolingDown;
+        result.message = fmt::format("{} finished training {:.1f} s ago; automatic jobs wait {:.1f} s more",
+                                     what, elapsed / 1000.0, (options_.cooldown.count() - elapsed) / 1000.0);
+        return result;
+      }
+    }
+  }
+  if (queued_.size() >= options_.max_queued) {
+    result.outcome = EnqueueOutcome::kQueueFull;
+    result.message = fmt::format("training queue is full ({} jobs waiting)", queued_.size());
+    return result;
+  }
+
+  Queued q;
+  q.job.id = next_id_locked();
+  q.job.pair = request.pair;
+  q.job.type = request.type;
+  q.job.priority = request.priority;
+  q.job.overrides = request.overrides;
+  q.job.reason = request.reason;
+  q.job.status = JobStatus::kQueued;
+  q.job.created_at = now_ms();
+  q.seq = next_seq_++;
+  result.outcome = EnqueueOutcome::kQueued;
+  result.job_id = q.job.id;
+  queued_.push_back(std::move(q));
+  work_cv_.notify_one();
+  return result;
+}
+
+void TrainingQueue::add_history_locked(TrainingJob job) {
+  switch (job.status) {
+    case JobStatus::kSucceeded:
+    case JobStatus::kRejected: ++totals_.completed; break;
+    case JobStatus::kFailed: ++totals_.failed; break;
+    case JobStatus::kCancelled: ++totals_.cancelled; break;
+    default: break;
+  }
+  last_finished_[{job.pair, job.type}] = steady_ms();
+  history_.push_front(std::move(job));
+  while (history_.size() > options_.history) history_.pop_back();
+}
+
+void TrainingQueue::cancel_queued_locked(std::size_t index, const std::string& why) {
+  TrainingJob job = std::move(queued_[index].job);
+  queued_.erase(queued_.begin() + static_cast<std::ptrdiff_t>(index));
+  job.status = JobStatus::kCancelled;
+  job.finished_at = now_ms();
+  job.message = why;
+  add_history_locked(std::move(job));
+  idle_cv_.notify_all();
+}
+
+bool TrainingQueue::cancel(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  for (std::size_t i = 0; i < queued_.size(); ++i) {
+    if (queued_[i].job.id == id) {
+      cancel_queued_locked(i, "cancelled while queued");
+      return true;
+    }
+  }
+  auto it = running_.find(id);
+  if (it == running_.end()) return false;
+  it->second.cancel->store(true);
+  return true;
+}
+
+std::size_t TrainingQueue::cancel_pair(const std::string& pair) {
+  std::lock_guard lock(mutex_);
+  std::size_t n = 0;
+  for (std::size_t i = queued_.size(); i-- > 0;) {
+    if (queued_[i].job.pair == pair) {
+      cancel_queued_locked(i, "cancelled while queued");
+      ++n;
+    }
+  }
+  for (auto& [id, r] : running_) {
+    if (r.job.pair == pair) {
+      r.cancel->store(true);
+      ++n;
+    }
+  }
+  return n;
+}
+
+std::optional<std::size_t> TrainingQueue::pick_locked(std::int64_t now, std::int64_t* next_wakeup) const {
+  std::optional<std::size_t> best;
+  for (std::size_t i = 0; i < queued_.size(); ++i) {
+    const Queued& q = queued_[i];
+    if (running_key_locked(q.job.pair, q.job.type)) continue;  // its predecessor is still winding down
+    if (q.not_before > now) {
+      *next_wakeup = std::min(*next_wakeup, q.not_before);
+      continue;
+    }
+    if (!best || q.job.priority > queued_[*best].job.priority ||
+        (q.job.priority == queued_[*best].job.priority && q.seq < queued_[*best].seq)) {
+      best = i;
+    }
+  }
+  return best;
+}
+
+void TrainingQueue::worker_loop() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    std::int64_t next_wakeup = std::numeric_limits<std::int64_t>::max();
+    const std::int64_t now = steady_ms();
+    const std::optional<std::size_t> index = pick_locked(now, &next_wakeup);
+    if (!index) {
+      if (next_wakeup == std::numeric_limits<std::int64_t>::max()) {
+        work_cv_.wait(lock);
+      } else {
+        work_cv_.wait_for(lock, std::chrono::milliseconds(next_wakeup - now));
+      }
+      continue;
+    }
+
+    TrainingJob job = std::move(queued_[*index].job);
+    queued_.erase(queued_.begin() + static_cast<std::ptrdiff_t>(*index));
+    job.status = JobStatus::kRunning;
+    job.started_at = now_ms();
+    job.attempts += 1;
+    job.progress = {};
+    const std::string id = job.id;
+    Running& running = running_[id];
+    running.job = job;
+    const std::shared_ptr<std::atomic<bool>> cancel = running.cancel;
+    lock.unlock();
+
+    JobContext context(*cancel, [this, id](int epoch, int epochs, double val_loss) {
+      std::lock_guard progress_lock(mutex_);
+      auto it = running_.find(id);
+      if (it == running_.end()) return;
+      it->second.job.progress.epoch = epoch;
+      it->second.job.progress.epochs = epochs;
+      it->second.job.progress.val_loss = std::isfinite(val_loss) ? std::optional<double>(val_loss) : std::nullopt;
+    });
+    JobResult result;
+    try {
+      result = train_(job, context);
+    } catch (const std::exception& e) {
+      result = {JobStatus::kFailed, std::string("training threw: ") + e.what()};
+    } catch (...) {
+      result = {JobStatus::kFailed, "training threw an unknown exception"};
+    }
+
+    lock.lock();
+    TrainingJob finished = std::move(running_[id].job);
+    running_.erase(id);
+    finish_locked(std::move(finished), result, cancel->load());
+    idle_cv_.notify_all();
+    work_cv_.notify_all();  // a queued job for the same (pair, type) may start now
+  }
+}
+
+void TrainingQueue::finish_locked(TrainingJob job, const JobResult& result, bool cancel_requested) {
+  job.status = result.status;
+  job.message = result.message;
+  if (job.status == JobStatus::kQueued || job.status == JobStatus::kRunning) {
+    job.message = "training function returned status '" + to_string(job.status) + "': " + result.message;
+    job.status = JobStatus::kFailed;
+  }
+  // A failure caused by cancelling (e.g. an interrupted data copy) is a cancellation, not a retry.
+  if (cancel_requested && job.status == JobStatus::kFailed) {
+    job.status = JobStatus::kCancelled;
+    job.message = "cancelled: " + job.message;
+  }
+  job.finished_at = now_ms();
+  if (job.status == JobStatus::kFailed) schedule_retry_locked(job);
+  add_history_locked(std::move(job));
+}
+
+void TrainingQueue::schedule_retry_locked(TrainingJob& failed) {
+  if (stopping_) return;
+  if (failed.attempts > options_.max_retries) {
+    failed.message += fmt::format(" (gave up after {} attempts)", failed.attempts);
+    return;
+  }
+  if (queued_.size() >= options_.max_queued) {
+    failed.message += " (no retry: training queue is full)";
+    return;
+  }
+  // Backoff doubles per failed attempt: base, 2×base, 4×base, ... capped.
+  const int shift = std::min(failed.attempts - 1, 30);
+  const std::int64_t backoff =
+      std::min<std::int64_t>(options_.retry_backoff.count() * (std::int64_t{1} << shift),
+                             options_.max_retry_backoff.count());
+  Queued q;
+  q.job.id = next_id_locked();
+  q.job.pair = failed.pair;
+  q.job.type = failed.type;
+  q.job.priority = failed.priority;
+  q.job.overrides = failed.overrides;
+  q.job.reason = JobReason::kRetry;
+  q.job.status = JobStatus::kQueued;
+  q.job.created_at = now_ms();
+  q.job.attempts = failed.attempts;
+  q.job.retry_of = failed.id;
+  q.job.message = fmt::format("retry of {} after: {}", failed.id, failed.message);
+  q.seq = next_seq_++;
+  q.not_before = steady_ms() + backoff;
+  failed.message += fmt::format(" (retry queued as {} in {:.1f} s)", q.job.id, backoff / 1000.0);
+  queued_.push_back(std::move(q));
+  work_cv_.notify_all();
+}
+
+std::optional<TrainingJob> TrainingQueue::job(const std::string& id) const {
+  std::lock_guard lock(mutex_);
+  for (const Queued& q : queued_) {
+    if (q.job.id == id) return q.job;
+  }
+  if (auto it = running_.find(id); it != running_.end()) return it->second.job;
+  for (const TrainingJob& j : history_) {
+    if (j.id == id) return j;
+  }
+  return std::nullopt;
+}
+
+QueueSummary TrainingQueue::summary() const {
+  std::lock_guard lock(mutex_);
+  QueueSummary s = totals_;
+  s.active = running_.size();
+  s.queued = queued_.size();
+  return s;
+}
+
+QueueSnapshot TrainingQueue::snapshot() const {
+  std::lock_guard lock(mutex_);
+  QueueSnapshot snap;
+  for (const auto& [id, r] : running_) snap.active.push_back(r.job);
+  std::sort(snap.active.begin(), snap.active.end(),
+            [](const TrainingJob& a, const TrainingJob& b) { return a.started_at < b.started_at; });
+  std::vector<const Queued*> order;
+  for (const Queued& q : queued_) order.push_back(&q);
+  std::sort(order.begin(), order.end(), [](const Queued* a, const Queued* b) {
+    if (a->job.priority != b->job.priority) return a->job.priority > b->job.priority;
+    return a->seq < b->seq;
+  });
+  for (const Queued* q : order) snap.queued.push_back(q->job);
+  snap.recent.assign(history_.begin(), history_.end());
+  snap.summary = totals_;
+  snap.summary.active = running_.size();
+  snap.summary.queued = queued_.size();
+  return snap;
+}
+
+bool TrainingQueue::wait_idle(std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mutex_);
+  return idle_cv_.wait_for(lock, timeout, [this] { return queued_.empty() && running_.empty(); });
+}
+
+bool TrainingQueue::stop(std::chrono::milliseconds deadline) {
+  std::lock_guard join_lock(join_mutex_);
+  bool in_time = true;
+  {
+    std::unique_lock lock(mutex_);
+    stopping_ = true;
+    while (!queued_.empty()) cancel_queued_locked(queued_.size() - 1, "cancelled: training queue stopped");
+    work_cv_.notify_all();
+    in_time = idle_cv_.wait_for(lock, deadline, [this] { return running_.empty(); });
+    if (!in_time) {
+      for (auto& [id, r] : running_) r.cancel->store(true);
+    }
+  }
+  for (std::thread& t : workers_) {
+    if (t.joinable()) t.join();
+  }
+  workers_.clear();
+  return in_time;
+}
+
+}  // namespace tbml

@@ -1,0 +1,99 @@
+#include "tbml/service/metrics.h"
+
+#include <cmath>
+#include <sstream>
+
+namespace tbml {
+
+const std::vector<double>& Histogram::bounds() {
+  static const std::vector<double> b = {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                        0.01,    0.025,  0.05,    0.1,    0.25,  0.5,   1.0,
+                                        2.5,     5.0,    10.0};
+  return b;
+}
+
+void Histogram::observe(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0) seconds = 0;
+  const auto& b = bounds();
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    if (seconds <= b[i]) {
+      buckets_[i].fetch_add(1, std::memory_order_relaxed);
+      break;
+    }
+  }
+  count_.fetch_add(1, std::memory_order_relaxed);
+  sum_ns_.fetch_add(static_cast<std::uint64_t>(seconds * 1e9), std::memory_order_relaxed);
+}
+
+std::vector<std::uint64_t> Histogram::bucket_counts() const {
+  std::vector<std::uint64_t> out;
+  std::uint64_t running = 0;
+  for (std::size_t i = 0; i < bounds().size(); ++i) {
+    running += buckets_[i].load(std::memory_order_relaxed);
+    out.push_back(running);
+  }
+  return out;
+}
+
+double Histogram::sum() const { return static_cast<double>(sum_ns_.load()) / 1e9; }
+
+std::string prometheus_label(const std::string& value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+void Metrics::observe_request(const std::string& route, int status, double seconds) {
+  std::lock_guard lock(mutex_);
+  requests_[{route, status}].observe(seconds);
+}
+
+void Metrics::observe_inference(const std::string& model, double seconds) {
+  std::lock_guard lock(mutex_);
+  inference_[model].observe(seconds);
+}
+
+namespace {
+
+void render_histogram(std::ostringstream& os, const std::string& name, const std::string& labels,
+                      const Histogram& h) {
+  auto counts = h.bucket_counts();
+  const auto& b = Histogram::bounds();
+  for (std::size_t i = 0; i < b.size(); ++i)
+    os << name << "_bucket{" << labels << ",le=\"" << b[i] << "\"} " << counts[i] << "\n";
+  os << name << "_bucket{" << labels << ",le=\"+Inf\"} " << h.count() << "\n";
+  os << name << "_sum{" << labels << "} " << h.sum() << "\n";
+  os << name << "_count{" << labels << "} " << h.count() << "\n";
+}
+
+}  // namespace
+
+std::string Metrics::render_http_and_inference() const {
+  std::ostringstream os;
+  std::lock_guard lock(mutex_);
+  os << "# HELP tbml_http_requests_total HTTP requests by route and status code.\n"
+     << "# TYPE tbml_http_requests_total counter\n";
+  for (const auto& [key, h] : requests_)
+    os << "tbml_http_requests_total{route=\"" << prometheus_label(key.first) << "\",code=\"" << key.second
+       << "\"} " << h.count() << "\n";
+  os << "# HELP tbml_http_request_duration_seconds HTTP request latency.\n"
+     << "# TYPE tbml_http_request_duration_seconds histogram\n";
+  for (const auto& [key, h] : requests_)
+    render_histogram(os, "tbml_http_request_duration_seconds",
+                     "route=\"" + prometheus_label(key.first) + "\",code=\"" + std::to_string(key.second) + "\"",
+                     h);
+  os << "# HELP tbml_inference_duration_seconds Model forward pass latency.\n"
+     << "# TYPE tbml_inference_duration_seconds histogram\n";
+  for (const auto& [model, h] : inference_)
+    render_histogram(os, "tbml_inference_duration_seconds", "model=\"" + prometheus_label(model) + "\"", h);
+  return os.str();
+}
+
+}  // namespace tbml

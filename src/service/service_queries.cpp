@@ -1,0 +1,564 @@
+// The JSON bodies of the routes. Each reads published state (snapshots, registry, queue, tracker,
+// storage reads) and never runs a model unless no snapshot exists yet for a pair that has models.
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <sstream>
+
+#include "service_impl.h"
+#include "tbml/ensemble/prediction_json.h"
+#include "tbml/features/feature_pipeline.h"
+#include "tbml/service/api_error.h"
+#include "tbml/util/time.h"
+
+namespace tbml {
+
+namespace {
+
+double elapsed_ms(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - since).count();
+}
+
+ModelType require_model_type(const std::string& raw) {
+  auto t = parse_model_type(raw);
+  if (!t) {
+    std::string shown = raw.substr(0, 40);
+    throw bad_request("Unknown model type '" + shown + "': valid types are lstm, gru, cnn, transformer",
+                      {{"validModelTypes", {"lstm", "gru", "cnn", "transformer"}}});
+  }
+  return *t;
+}
+
+Strategy require_strategy(const std::optional<std::string>& raw, Strategy fallback) {
+  if (!raw) return fallback;
+  auto s = try_parse_strategy(*raw);
+  if (!s)
+    throw bad_request("Unknown strategy '" + raw->substr(0, 40) + "': valid strategies are " + valid_strategy_list(),
+                      {{"validStrategies", valid_strategy_names()}});
+  return *s;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------------
+// Helpers
+
+std::shared_ptr<PairState> Service::Impl::require_pair(const std::string& pair) const {
+  auto state = market->find(pair);
+  if (!state)
+    throw not_found("Pair not found", "Pair " + pair + " is not tracked",
+                    {{"pair", pair}, {"availablePairs", market->pairs()}});
+  return state;
+}
+
+bool Service::Impl::pair_is_stale(const std::string& pair) const {
+  if (!poller) return true;
+  const UpstreamHealth h = poller->health();
+  if (!h.reachable) return true;
+  const int interval = demo_server ? cfg.demo.poll_interval_ms : cfg.core.poll_interval_ms;
+  auto it = h.pairs.find(pair);
+  if (it == h.pairs.end() || it->second.last_success_ms == 0) return true;
+  return now_ms() - it->second.last_success_ms > 2LL * interval + cfg.core.timeout_ms;
+}
+
+nlohmann::json Service::Impl::training_state(const std::string& pair) const {
+  nlohmann::json models = nlohmann::json::object();
+  for (const auto& s : registry.status(pair)) {
+    if (std::find(enabled.begin(), enabled.end(), s.type) == enabled.end()) continue;
+    models[to_string(s.type)] = {{"state", to_string(s.state)}, {"reason", s.reason}, {"trained", s.trained}};
+  }
+  auto state = market->find(pair);
+  return {{"models", models},
+          {"dataPoints", state ? state->size() : 0},
+          {"minCandlesForTraining", cfg.training.min_candles},
+          {"queue", queue ? queue->summary().to_json() : nlohmann::json(nullptr)}};
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Health and self-description
+
+nlohmann::json Service::health() const {
+  const Impl& d = *impl_;
+  const std::int64_t now = now_ms();
+  std::vector<std::string> problems;
+  nlohmann::json upstream;
+  UpstreamHealth up;
+  if (d.poller) {
+    up = d.poller->health();
+    upstream = {{"url", up.base_url},
+                {"reachable", up.reachable},
+                {"lastSuccess", up.last_success_ms},
+                {"lastError", up.last_error},
+                {"consecutiveFailures", up.consecutive_failures},
+                {"totalPolls", up.total_polls},
+                {"totalErrors", up.total_errors},
+                {"rejectedPayloads", up.rejected_payloads},
+                {"rejectedPoints", up.rejected_points}};
+    if (!up.ever_polled) problems.push_back("core not polled yet");
+    else if (!up.reachable) problems.push_back("core unreachable: " + up.last_error);
+    else if (up.consecutive_failures > 0) problems.push_back("core errors: " + up.last_error);
+  } else {
+    upstream = {{"reachable", false}, {"lastError", "poller not started"}};
+    problems.push_back("poller not started");
+  }
+  upstream["demo"] = d.demo_server != nullptr;
+
+  nlohmann::json pairs = nlohmann::json::object();
+  auto loaded = d.registry.loaded_counts();
+  for (const auto& pair : d.market->pairs()) {
+    auto state = d.market->find(pair);
+    if (!state) continue;
+    PairCounters c = state->counters();
+    bool stale = d.pair_is_stale(pair);
+    if (stale && up.reachable) problems.push_back(pair + " data is stale");
+    nlohmann::json p = {{"dataPoints", c.size},
+                        {"lastCandle", c.last_timestamp},
+                        {"lastUpdate", c.last_update_ms},
+                        {"fresh", !stale},
+                        {"rejectedPoints", c.total_rejected},
+                        {"modelsLoaded", loaded.count(pair) ? loaded.at(pair) : 0},
+                        {"modelsEnabled", d.enabled.size()},
+                        {"hasPrediction", d.snapshots.get(pair) != nullptr}};
+    auto it = up.pairs.find(pair);
+    if (it != up.pairs.end()) {
+      p["lastFetch"] = it->second.last_fetch_ms;
+      p["lastError"] = it->second.last_error;
+    }
+    pairs[pair] = p;
+  }
+
+  nlohmann::json storage = {{"ok", true}};
+  std::string storage_problem = d.storage_problem();
+  if (!storage_problem.empty()) {
+    storage = {{"ok", false}, {"reason", storage_problem}};
+    problems.push_back(storage_problem);
+  }
+  if (d.storage) storage["details"] = d.storage->health().to_json();
+  storage["baseDir"] = d.cfg.storage.base_dir;
+
+  std::string status = problems.empty() ? "healthy" : "degraded";
+  return {{"status", status},
+          {"service", "tbml"},
+          {"version", TBML_VERSION},
+          {"uptime", static_cast<double>(now - d.started_at_ms) / 1000.0},
+          {"problems", problems},
+          {"upstream", upstream},
+          {"pairs", pairs},
+          {"models", {{"enabled", d.enabled_names()}, {"loadedPerPair", loaded}}},
+          {"training", d.queue ? d.queue->summary().to_json() : nlohmann::json(nullptr)},
+          {"storage", storage},
+          {"timestamp", now}};
+}
+
+nlohmann::json Service::describe() const {
+  return {{"service", "tbml"},
+          {"name", "tbml prediction service"},
+          {"version", TBML_VERSION},
+          {"description",
+           "Predicts P(close rises over the next horizon candles) per pair with LSTM, GRU, CNN and "
+           "Transformer models combined in an ensemble"},
+          {"features", {{"count", FeaturePipeline::width()}, {"version", FeaturePipeline::version()}}},
+          {"models", impl_->enabled_names()},
+          {"strategies", valid_strategy_names()},
+          {"horizon", impl_->cfg.ml.horizon},
+          {"sequenceLength", impl_->cfg.ml.sequence_length},
+          {"timestamp", now_ms()}};
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Features
+
+nlohmann::json Service::features(const std::string& pair) const {
+  auto state = impl_->require_pair(pair);
+  auto f = state->latest_features();
+  if (!f)
+    throw unavailable("No data", "No candles received for " + pair + " yet", {{"pair", pair}});
+  return {{"pair", pair},
+          {"features", {{"count", f->values.size()}, {"names", f->names}, {"values", f->values},
+                        {"version", FeaturePipeline::version()}}},
+          {"dataPoints", f->data_points},
+          {"dataTimestamp", f->timestamp},
+          {"stale", impl_->pair_is_stale(pair)},
+          {"timestamp", now_ms()}};
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Predictions
+
+nlohmann::json Service::prediction(const std::string& pair, const PredictionQuery& query) const {
+  const auto started = std::chrono::steady_clock::now();
+  Impl& d = *impl_;
+  d.require_pair(pair);
+  PairEnsembleView settings = d.ensemble_view(pair);
+  Strategy strategy = require_strategy(query.strategy, settings.strategy);
+  std::optional<std::string> single;
+  if (query.model) single = to_string(require_model_type(*query.model));
+
+  bool cached = true;
+  SnapshotPtr snap = d.snapshots.get(pair);
+  if (!snap && !d.registry.models_for(pair).empty()) {
+    snap = d.refresh_prediction(pair, false);
+    cached = false;
+  }
+  if (!snap || snap->models.empty()) {
+    nlohmann::json ctx = {{"pair", pair}, {"training", d.training_state(pair)}};
+    if (snap) ctx["errors"] = snap->errors;
+    throw unavailable("Models not ready", "No trained model can predict " + pair + " yet", ctx);
+  }
+  if (!single && !query.ensemble) {
+    // The default model: the first enabled model type that produced a prediction.
+    single = snap->models.front().model;
+  }
+  ResponseMeta meta;
+  meta.cached = cached;
+  meta.stale = d.pair_is_stale(pair);
+  CombineOptions co;
+  co.signal_threshold = d.cfg.ensemble.signal_threshold;
+  nlohmann::json body;
+  try {
+    body = single ? individual_prediction_json(*snap, *single, meta, co)
+                  : ensemble_prediction_json(*snap, strategy, settings.decision.weights, meta, co,
+                                             settings.decision.reason);
+  } catch (const NoPredictionError& e) {
+    throw unavailable("Models not ready", e.what(),
+                      {{"pair", pair}, {"errors", e.errors()}, {"training", d.training_state(pair)}});
+  }
+  body["responseTime"] = elapsed_ms(started);
+  return body;
+}
+
+nlohmann::json Service::predictions_all(const PredictionQuery& query) const {
+  const auto started = std::chrono::steady_clock::now();
+  nlohmann::json predictions = nlohmann::json::object();
+  nlohmann::json unavailable_pairs = nlohmann::json::object();
+  // Validate once, so a bad strategy is a 400 rather than one error per pair.
+  require_strategy(query.strategy, Strategy::kWeighted);
+  if (query.model) require_model_type(*query.model);
+  for (const auto& pair : impl_->market->pairs()) {
+    try {
+      predictions[pair] = prediction(pair, query);
+    } catch (const ApiError& e) {
+      unavailable_pairs[pair] = {{"error", e.error()}, {"message", e.what()}};
+    }
+  }
+  return {{"predictions", predictions},
+          {"count", predictions.size()},
+          {"unavailable", unavailable_pairs},
+          {"timestamp", now_ms()},
+          {"responseTime", elapsed_ms(started)}};
+}
+
+nlohmann::json Service::model_predict(const std::string& pair, const std::string& model_type) const {
+  PredictionQuery q;
+  q.model = model_type;
+  return prediction(pair, q);
+}
+
+nlohmann::json Service::history(const std::string& pair, std::size_t limit, std::optional<std::int64_t> since,
+                                std::optional<std::string> model) const {
+  Impl& d = *impl_;
+  d.require_pair(pair);
+  if (model && *model != "ensemble") *model = to_string(require_model_type(*model));
+  Database* db = d.storage ? d.storage->db() : nullptr;
+  if (!db) throw unavailable("Storage unavailable", d.storage_problem());
+  d.storage->flush(std::chrono::seconds(2));  // history includes everything predicted so far
+  HistoryQuery q;
+  q.pair = pair;
+  q.limit = limit;
+  q.since = since.value_or(0);
+  q.model = model.value_or("");
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& r : db->history(q)) {
+    nlohmann::json row = {{"pair", r.pair},
+                          {"model", r.model},
+                          {"strategy", r.strategy.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.strategy)},
+                          {"prediction", r.probability},
+                          {"confidence", r.confidence},
+                          {"direction", r.direction},
+                          {"dataTimestamp", r.candle_ts},
+                          {"horizon", r.horizon},
+                          {"modelVersion", r.model_version},
+                          {"timestamp", r.created_at}};
+    if (r.outcome) {
+      row["outcome"] = *r.outcome ? "up" : "down";
+      row["actualDirection"] = *r.outcome ? "up" : "down";
+      row["correct"] = (r.probability > 0.5) == *r.outcome;
+      row["resolvedAt"] = r.resolved_at.value_or(0);
+    } else {
+      row["outcome"] = nullptr;
+    }
+    rows.push_back(row);
+  }
+  return {{"pair", pair}, {"history", rows}, {"count", rows.size()}, {"limit", limit},
+          {"since", since ? nlohmann::json(*since) : nlohmann::json(nullptr)}, {"timestamp", now_ms()}};
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Training
+
+Reply Service::train(const std::string& pair, const std::optional<std::string>& model_type,
+                     const nlohmann::json& body) {
+  Impl& d = *impl_;
+  d.require_pair(pair);
+  std::vector<ModelType> types;
+  if (model_type) {
+    ModelType t = require_model_type(*model_type);
+    if (std::find(d.enabled.begin(), d.enabled.end(), t) == d.enabled.end())
+      throw bad_request("Model type '" + to_string(t) + "' is not enabled (ml.enabledModels)");
+    types.push_back(t);
+  } else {
+    types = d.enabled;
+  }
+  TrainingOverrides overrides;
+  try {
+    overrides = TrainingOverrides::from_json(body);
+  } catch (const std::invalid_argument& e) {
+    throw bad_request(e.what());
+  }
+  nlohmann::json jobs = nlohmann::json::array();
+  bool any = false;
+  for (ModelType t : types) {
+    EnqueueRequest req;
+    req.pair = pair;
+    req.type = t;
+    req.priority = 20;
+    req.overrides = overrides;
+    req.reason = JobReason::kManual;
+    auto r = d.queue->enqueue(req);
+    nlohmann::json j = r.to_json();
+    j["modelType"] = to_string(t);
+    jobs.push_back(j);
+    if (r.ok()) {
+      any = true;
+      if (r.outcome == EnqueueOutcome::kQueued)
+        d.registry.set_state(pair, t, ModelState::kQueued, "queued by request (" + r.job_id + ")");
+    }
+  }
+  if (!any)
+    throw unavailable("Training not queued", jobs.front().value("message", "the training queue refused the job"),
+                      {{"jobs", jobs}});
+  return Reply{202, {{"pair", pair}, {"jobs", jobs}, {"overrides", overrides.to_json()},
+                     {"message", "Training queued"}, {"timestamp", now_ms()}}};
+}
+
+nlohmann::json Service::training_queue() const {
+  nlohmann::json body = impl_->queue->snapshot().to_json();
+  body["timestamp"] = now_ms();
+  return body;
+}
+
+Reply Service::cancel_job(const std::string& id) {
+  if (id.size() > 64) throw bad_request("Invalid job id");
+  if (!impl_->queue->job(id)) throw not_found("Job not found", "No training job " + id, {{"id", id}});
+  if (!impl_->queue->cancel(id))
+    throw ApiError(409, "Job finished", "Training job " + id + " has already finished", {{"id", id}});
+  return Reply{200, {{"id", id}, {"cancelled", true}, {"timestamp", now_ms()}}};
+}
+
+nlohmann::json Service::model_status(const std::string& pair) const {
+  impl_->require_pair(pair);
+  nlohmann::json body = impl_->registry.status_json(pair);
+  body["enabledModels"] = impl_->enabled_names();
+  body["featureCount"] = FeaturePipeline::width();
+  body["featureVersion"] = FeaturePipeline::version();
+  body["timestamp"] = now_ms();
+  return body;
+}
+
+Reply Service::rebuild(const std::string& pair) {
+  Impl& d = *impl_;
+  d.require_pair(pair);
+  std::size_t cancelled = d.queue->cancel_pair(pair);
+  d.registry.clear(pair);
+  d.snapshots.erase(pair);
+  nlohmann::json jobs = nlohmann::json::array();
+  for (ModelType t : d.enabled) {
+    EnqueueRequest req;
+    req.pair = pair;
+    req.type = t;
+    req.priority = 30;
+    req.reason = JobReason::kRebuild;
+    auto r = d.queue->enqueue(req);
+    nlohmann::json j = r.to_json();
+    j["modelType"] = to_string(t);
+    jobs.push_back(j);
+    if (r.outcome == EnqueueOutcome::kQueued)
+      d.registry.set_state(pair, t, ModelState::kQueued, "rebuild for " + std::to_string(FeaturePipeline::width()) +
+                                                              " features (" + r.job_id + ")");
+  }
+  return Reply{202, {{"pair", pair},
+                     {"featureCount", FeaturePipeline::width()},
+                     {"featureVersion", FeaturePipeline::version()},
+                     {"cancelledJobs", cancelled},
+                     {"jobs", jobs},
+                     {"message", "Models dropped and queued for retraining"},
+                     {"timestamp", now_ms()}}};
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Ensemble
+
+nlohmann::json Service::ensemble_stats(const std::string& pair) const {
+  Impl& d = *impl_;
+  d.require_pair(pair);
+  PairEnsembleView s = d.ensemble_view(pair);
+  EnsembleStatsView v;
+  v.pair = pair;
+  v.strategy = s.strategy;
+  v.weights = s.decision;
+  v.configured_weights = s.configured;
+  v.auto_update = d.cfg.ensemble.auto_update_weights;
+  v.min_outcomes = d.cfg.ensemble.min_outcomes;
+  v.stats = d.tracker.stats(pair, s.strategy);
+  v.snapshot = d.snapshots.get(pair);
+  v.options.signal_threshold = d.cfg.ensemble.signal_threshold;
+  return ensemble_stats_json(v);
+}
+
+nlohmann::json Service::model_compare(const std::string& pair) const {
+  Impl& d = *impl_;
+  d.require_pair(pair);
+  PairEnsembleView s = d.ensemble_view(pair);
+  ModelCompareView v;
+  v.pair = pair;
+  v.strategy = s.strategy;
+  v.weights = s.decision.weights;
+  v.stats = d.tracker.stats(pair, s.strategy);
+  v.snapshot = d.snapshots.get(pair);
+  v.options.signal_threshold = d.cfg.ensemble.signal_threshold;
+  nlohmann::json body = models_compare_json(v);
+  // Held-out metrics from training, next to the realised ones.
+  for (const auto& st : d.registry.status(pair)) {
+    if (st.info) body["training"][to_string(st.type)] = {{"version", st.version},
+                                                         {"test", st.info->report.test.to_json()},
+                                                         {"validation", st.info->report.validation.to_json()}};
+  }
+  return body;
+}
+
+nlohmann::json Service::set_weights(const std::string& pair, const nlohmann::json& body) {
+  Impl& d = *impl_;
+  d.require_pair(pair);
+  PairEnsembleView s = d.ensemble_view(pair);
+  WeightsRequest req = parse_weights_request(body, d.enabled_names(), s.configured);
+  if (!req.ok()) {
+    std::string msg;
+    for (const auto& e : req.errors) msg += (msg.empty() ? "" : "; ") + e;
+    throw ApiError(400, "Invalid weights", msg, {{"errors", req.errors}, {"validModels", d.enabled_names()},
+                                                 {"validStrategies", valid_strategy_names()}});
+  }
+  if (req.weights) d.ensemble_config->set_weights(pair, *req.weights);
+  if (req.strategy) d.ensemble_config->set_strategy(pair, *req.strategy);
+  d.update_dynamic_weights(pair);
+  s = d.ensemble_view(pair);
+  d.store(WeightChange{0, pair, now_ms(), to_string(s.strategy), s.configured, "set through the API"});
+  if (d.storage) d.storage->flush(std::chrono::seconds(2));
+  return {{"pair", pair},
+          {"weights", s.configured},
+          {"strategy", to_string(s.strategy)},
+          {"effectiveWeights", s.decision.weights},
+          {"weightReason", s.decision.reason},
+          {"autoUpdateWeights", d.cfg.ensemble.auto_update_weights},
+          {"timestamp", now_ms()}};
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Storage
+
+nlohmann::json Service::storage_stats() const {
+  Impl& d = *impl_;
+  if (!d.storage || !d.storage->available()) throw unavailable("Storage unavailable", d.storage_problem());
+  nlohmann::json body = d.storage->stats_json();
+  std::lock_guard lock(d.storage_mutex);
+  body["baseDir"] = d.cfg.storage.base_dir;
+  body["lastSave"] = d.last_save_ms;
+  body["timestamp"] = now_ms();
+  return body;
+}
+
+nlohmann::json Service::storage_save() {
+  Impl& d = *impl_;
+  Database* db = d.storage ? d.storage->db() : nullptr;
+  if (!db) throw unavailable("Storage unavailable", d.storage_problem());
+  const auto started = std::chrono::steady_clock::now();
+  try {
+    if (!d.storage->flush(std::chrono::seconds(10)))
+      throw unavailable("Storage unavailable", "the writer did not commit within 10 s: " + d.storage_problem());
+    db->checkpoint();
+  } catch (const ApiError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw unavailable("Storage unavailable", e.what());
+  }
+  std::lock_guard lock(d.storage_mutex);
+  d.last_save_ms = now_ms();
+  return {{"saved", true}, {"durationMs", elapsed_ms(started)}, {"timestamp", d.last_save_ms}};
+}
+
+nlohmann::json Service::storage_cleanup(const nlohmann::json& body) {
+  Impl& d = *impl_;
+  for (auto it = body.begin(); it != body.end(); ++it) {
+    if (it.key() != "maxAgeHours") throw bad_request("Unknown field '" + it.key().substr(0, 40) + "'; expected maxAgeHours");
+  }
+  double hours = d.cfg.storage.max_age_hours;
+  if (body.contains("maxAgeHours")) {
+    const auto& v = body["maxAgeHours"];
+    if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() <= 0 || v.get<double>() > 24.0 * 365 * 100)
+      throw bad_request("maxAgeHours must be a number in (0, 876000]");
+    hours = v.get<double>();
+  }
+  if (!d.storage || !d.storage->available()) throw unavailable("Storage unavailable", d.storage_problem());
+  d.storage->flush(std::chrono::seconds(5));
+  CleanupResult r;
+  try {
+    r = d.storage->cleanup(hours);
+  } catch (const std::invalid_argument& e) {
+    throw bad_request(e.what());
+  } catch (const std::exception& e) {
+    throw unavailable("Storage unavailable", e.what());
+  }
+  return {{"maxAgeHours", hours}, {"removed", r.to_json()}, {"timestamp", now_ms()}};
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Metrics
+
+std::string Service::metrics_text() const {
+  const Impl& d = *impl_;
+  std::ostringstream os;
+  os << d.metrics.render_http_and_inference();
+  if (d.poller) {
+    auto h = d.poller->health();
+    os << "# HELP tbml_upstream_polls_total Polls of the core service.\n# TYPE tbml_upstream_polls_total counter\n"
+       << "tbml_upstream_polls_total " << h.total_polls << "\n"
+       << "# HELP tbml_upstream_poll_errors_total Failed polls of the core service.\n"
+       << "# TYPE tbml_upstream_poll_errors_total counter\n"
+       << "tbml_upstream_poll_errors_total " << h.total_errors << "\n"
+       << "# HELP tbml_upstream_up Whether the latest poll reached core.\n# TYPE tbml_upstream_up gauge\n"
+       << "tbml_upstream_up " << (h.reachable ? 1 : 0) << "\n";
+  }
+  if (d.queue) {
+    auto s = d.queue->summary();
+    os << "# HELP tbml_training_queue_depth Training jobs waiting.\n# TYPE tbml_training_queue_depth gauge\n"
+       << "tbml_training_queue_depth " << s.queued << "\n"
+       << "# HELP tbml_training_active Training jobs running.\n# TYPE tbml_training_active gauge\n"
+       << "tbml_training_active " << s.active << "\n";
+  }
+  if (d.storage) {
+    os << "# HELP tbml_storage_queue_depth Storage writes waiting.\n# TYPE tbml_storage_queue_depth gauge\n"
+       << "tbml_storage_queue_depth " << d.storage->health().writer.queue_depth << "\n";
+  }
+  os << "# HELP tbml_model_info Serving models.\n# TYPE tbml_model_info gauge\n";
+  for (const auto& pair : d.market->pairs()) {
+    for (const auto& st : d.registry.status(pair)) {
+      if (!st.trained) continue;
+      os << "tbml_model_info{pair=\"" << prometheus_label(pair) << "\",model=\"" << to_string(st.type)
+         << "\",version=\"" << st.version << "\"} 1\n";
+    }
+  }
+  os << "# HELP tbml_uptime_seconds Seconds since start.\n# TYPE tbml_uptime_seconds gauge\n"
+     << "tbml_uptime_seconds " << static_cast<double>(now_ms() - d.started_at_ms) / 1000.0 << "\n";
+  return os.str();
+}
+
+}  // namespace tbml

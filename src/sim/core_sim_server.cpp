@@ -1,0 +1,159 @@
+#include "tbml/sim/core_sim_server.h"
+
+#include <httplib.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <chrono>
+#include <stdexcept>
+
+#include "tbml/util/logging.h"
+#include "tbml/util/time.h"
+
+namespace tbml {
+
+struct CoreSimServer::Impl {
+  httplib::Server server;
+};
+
+namespace {
+
+constexpr std::size_t kWorkerThreads = 64;
+
+nlohmann::json error_body(const std::string& error, const std::string& message) {
+  return {{"error", error}, {"message", message}, {"timestamp", now_ms()}};
+}
+
+}  // namespace
+
+CoreSimServer::CoreSimServer(std::shared_ptr<CoreSimulator> simulator, CoreSimTransportOptions transport)
+    : simulator_(std::move(simulator)), transport_(transport), impl_(std::make_unique<Impl>()) {
+  if (!simulator_) throw std::invalid_argument("CoreSimServer: simulator is null");
+  if (transport_.hang_ms < 0 || transport_.drip_interval_ms <= 0 || transport_.drip_bytes == 0) {
+    throw std::invalid_argument(
+        "CoreSimServer: hang_ms >= 0, drip_interval_ms > 0 and drip_bytes > 0 required");
+  }
+}
+
+CoreSimServer::~CoreSimServer() { stop(); }
+
+bool CoreSimServer::wait_unless_stopping(int ms) {
+  std::unique_lock<std::mutex> lock(stop_mutex_);
+  return !stop_cv_.wait_for(lock, std::chrono::milliseconds(ms), [this] { return stopping_; });
+}
+
+int CoreSimServer::start(const std::string& host, int port) {
+  if (started_) throw std::runtime_error("CoreSimServer: start() may be called once");
+  started_ = true;
+  if (port < 0 || port > 65535) throw std::invalid_argument("CoreSimServer: port must be in [0, 65535]");
+  auto log = get_logger("core-sim");
+  httplib::Server& server = impl_->server;
+  server.set_keep_alive_timeout(1);  // idle keep-alive connections must not delay stop()
+  // Hanging responses each hold a worker for up to hang_ms while clients time out and retry; enough workers
+  // that control routes (POST /sim/fault) are still served meanwhile.
+  server.new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
+  // httplib's default sets SO_REUSEPORT, which lets a second process bind the same port silently.
+  server.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
+
+  const auto dispatch = [this, log](const httplib::Request& req, httplib::Response& res) {
+    const std::int64_t started = steady_ms();
+    SimResponse out = simulator_->handle(req.method, req.path, req.body);
+    res.status = out.status;
+    if (out.delivery == SimDelivery::hang) {
+      // Longer than any sane client timeout; the normal answer follows if the client is still there.
+      wait_unless_stopping(transport_.hang_ms);
+    }
+    if (out.delivery == SimDelivery::slow_drip) {
+      auto body = std::make_shared<std::string>(std::move(out.body));
+      res.set_chunked_content_provider(
+          out.content_type, [this, body](std::size_t offset, httplib::DataSink& sink) {
+            if (offset >= body->size()) {
+              sink.done();
+              return true;
+            }
+            if (!wait_unless_stopping(transport_.drip_interval_ms)) return false;
+            const std::size_t n = std::min(transport_.drip_bytes, body->size() - offset);
+            return sink.write(body->data() + offset, n);
+          });
+    } else {
+      res.set_content(out.body, out.content_type);
+    }
+    log->debug("{} {} -> {} ({} ms)", req.method, req.path, out.status, steady_ms() - started);
+  };
+  // Every method and path goes to the simulator's route table, which answers unknown ones with JSON 404.
+  server.Get(".*", dispatch);
+  server.Post(".*", dispatch);
+  server.Put(".*", dispatch);
+  server.Patch(".*", dispatch);
+  server.Delete(".*", dispatch);
+  server.Options(".*", dispatch);
+  server.set_exception_handler(
+      [log](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+        std::string what = "unknown error";
+        try {
+          if (ep) std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+          what = e.what();
+        } catch (...) {
+        }
+        log->error("{} {} failed: {}", req.method, req.path, what);
+        res.status = 500;
+        res.set_content(error_body("Internal server error", what).dump(), "application/json");
+      });
+  server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (res.body.empty()) {
+      res.set_content(error_body("HTTP " + std::to_string(res.status), "request could not be served").dump(),
+                      "application/json");
+    }
+  });
+
+  const int bound = port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
+  if (bound <= 0) {
+    throw std::runtime_error("CoreSimServer: cannot bind " + host + ":" + std::to_string(port));
+  }
+  port_ = bound;
+  {
+    std::lock_guard<std::mutex> lock(stop_mutex_);
+    stopping_ = false;
+  }
+  listener_done_ = false;
+  thread_ = std::thread([this, &server] {
+    server.listen_after_bind();
+    listener_done_ = true;
+  });
+  // The socket already queues connections; wait for the accept loop so that stop() can end it.
+  const std::int64_t deadline = steady_ms() + 5000;
+  while (!server.is_running() && steady_ms() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  if (!server.is_running()) {
+    stop();
+    throw std::runtime_error("CoreSimServer: the listener did not start on " + host + ":" +
+                             std::to_string(port_));
+  }
+  log->debug("listening on http://{}:{}", host, port_);
+  return port_;
+}
+
+void CoreSimServer::stop() {
+  if (!thread_.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lock(stop_mutex_);
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
+  // httplib's stop() is a no-op until the accept loop runs: wait for it (or for the thread to give up).
+  while (!listener_done_) {
+    if (impl_->server.is_running()) {
+      impl_->server.stop();
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  thread_.join();
+}
+
+}  // namespace tbml

@@ -1,0 +1,101 @@
+#include "tbml/training/model_io.h"
+
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+
+#include "networks.h"
+#include "tbml/util/atomic_file.h"
+#include "torch_model.h"
+
+namespace tbml {
+namespace {
+
+constexpr const char* kFormat = "tbml-torch-1";
+
+[[noreturn]] void fail(const std::string& why) { throw std::runtime_error("cannot import model: " + why); }
+
+void load_weights(training::SequenceNet& net, const std::string& bytes) {
+  // Shapes before loading: torch's archive reader replaces tensors without checking them.
+  std::vector<std::pair<std::string, std::vector<std::int64_t>>> expected;
+  for (const auto& item : net.named_parameters()) expected.emplace_back(item.key(), item.value().sizes().vec());
+  for (const auto& item : net.named_buffers()) expected.emplace_back(item.key(), item.value().sizes().vec());
+
+  torch::serialize::InputArchive archive;
+  std::istringstream stream(bytes);
+  archive.load_from(stream);
+  net.load(archive);
+
+  std::size_t i = 0;
+  auto check = [&](const std::string& name, const torch::Tensor& t) {
+    if (i >= expected.size() || expected[i].first != name || t.sizes().vec() != expected[i].second)
+      fail("weights do not fit the architecture (tensor '" + name + "')");
+    if (!torch::isfinite(t).all().item<bool>()) fail("tensor '" + name + "' holds non-finite values");
+    ++i;
+  };
+  for (const auto& item : net.named_parameters()) check(item.key(), item.value());
+  for (const auto& item : net.named_buffers()) check(item.key(), item.value());
+}
+
+}  // namespace
+
+ModelArtifact export_model(const Model& model) {
+  const auto* torch_model = dynamic_cast<const training::TorchModel*>(&model);
+  if (torch_model == nullptr) throw std::invalid_argument("export_model: not a model of the training library");
+  ModelArtifact artifact;
+  artifact.weights = torch_model->weights();
+  artifact.meta = model.info().to_json();
+  artifact.meta["format"] = kFormat;
+  artifact.meta["normaliser"] = torch_model->normaliser().to_json();
+  artifact.meta["architecture"] = torch_model->architecture();
+  artifact.meta["weightsBytes"] = artifact.weights.size();
+  artifact.meta["weightsChecksum"] = checksum_hex(artifact.weights);
+  return artifact;
+}
+
+ModelPtr import_model(const ModelArtifact& artifact) {
+  const nlohmann::json& meta = artifact.meta;
+  if (!meta.is_object()) fail("meta is not a JSON object");
+  try {
+    if (meta.value("format", std::string()) != kFormat)
+      fail("unknown format '" + meta.value("format", std::string()) + "' (expected " + kFormat + ")");
+    const auto size = meta.at("weightsBytes").get<std::size_t>();
+    if (artifact.weights.size() != size)
+      fail("weights have " + std::to_string(artifact.weights.size()) + " bytes, meta says " +
+           std::to_string(size) + " (truncated?)");
+    if (checksum_hex(artifact.weights) != meta.at("weightsChecksum").get<std::string>())
+      fail("weights checksum mismatch (corrupted)");
+
+    ModelInfo info = ModelInfo::from_json(meta);
+    if (info.feature_names.empty()) fail("meta lists no features");
+    Normaliser normaliser = Normaliser::from_json(meta.at("normaliser"));
+    if (normaliser.width() != info.feature_names.size())
+      fail("normaliser has " + std::to_string(normaliser.width()) + " features, meta lists " +
+           std::to_string(info.feature_names.size()));
+    const auto arch = training::resolve_architecture(info.type, meta.at("architecture"));
+    auto net = training::make_network(info.type, static_cast<std::int64_t>(info.feature_names.size()),
+                                      static_cast<std::int64_t>(info.sequence_length), arch);
+    load_weights(*net, artifact.weights);
+    if (training::count_parameters(*net) != info.parameters)
+      fail("network has " + std::to_string(training::count_parameters(*net)) + " parameters, meta says " +
+           std::to_string(info.parameters));
+
+    auto model = std::make_shared<training::TorchModel>(std::move(info), std::move(normaliser), arch, net);
+    // One trial prediction so a model that cannot run is rejected here, not on the request path.
+    const ModelInfo& loaded = model->info();
+    std::vector<float> zeros(loaded.sequence_length * loaded.feature_names.size(), 0.0f);
+    const auto p = model->predict(zeros.data(), 1);
+    if (p.size() != 1 || !std::isfinite(p[0])) fail("trial prediction is not a finite probability");
+    return model;
+  } catch (const std::runtime_error&) {
+    throw;
+  } catch (const c10::Error& e) {
+    fail(std::string("torch: ") + e.what_without_backtrace());
+  } catch (const nlohmann::json::exception& e) {
+    fail(std::string("bad meta: ") + e.what());
+  } catch (const std::exception& e) {
+    fail(e.what());
+  }
+}
+
+}  // namespace tbml

@@ -1,0 +1,65 @@
+#include "torch_model.h"
+
+#include <sstream>
+#include <stdexcept>
+
+namespace tbml::training {
+namespace {
+constexpr std::size_t kInferenceChunk = 256;  // bounds the activations of one forward pass
+}
+
+std::vector<double> probabilities(SequenceNet& net, const torch::Tensor& windows) {
+  auto p = torch::sigmoid(net.forward(windows)).to(torch::kDouble).contiguous();
+  const double* data = p.data_ptr<double>();
+  return std::vector<double>(data, data + p.numel());
+}
+
+TorchModel::TorchModel(ModelInfo info, Normaliser normaliser, nlohmann::json architecture,
+                       std::shared_ptr<SequenceNet> net)
+    : info_(std::move(info)), normaliser_(std::move(normaliser)), architecture_(std::move(architecture)),
+      net_(std::move(net)) {
+  if (!net_) throw std::invalid_argument("model needs a network");
+  if (normaliser_.width() != info_.feature_names.size())
+    throw std::invalid_argument("normaliser width " + std::to_string(normaliser_.width()) + " differs from " +
+                                std::to_string(info_.feature_names.size()) + " feature names");
+  net_->eval();
+}
+
+std::vector<double> TorchModel::predict(const float* windows, std::size_t batch) const {
+  if (batch == 0) return {};
+  if (windows == nullptr) throw std::invalid_argument("predict: null window data");
+  const std::size_t steps = info_.sequence_length;
+  const std::size_t width = normaliser_.width();
+  const std::size_t per_window = steps * width;
+  std::vector<double> out;
+  out.reserve(batch);
+  std::vector<float> buffer;
+  for (std::size_t start = 0; start < batch; start += kInferenceChunk) {
+    const std::size_t n = std::min(kInferenceChunk, batch - start);
+    buffer.assign(windows + start * per_window, windows + (start + n) * per_window);
+    normaliser_.apply(buffer.data(), n * steps);
+    auto input = torch::from_blob(buffer.data(),
+                                  {static_cast<std::int64_t>(n), static_cast<std::int64_t>(steps),
+                                   static_cast<std::int64_t>(width)},
+                                  torch::kFloat);
+    std::vector<double> p;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      c10::InferenceMode guard;
+      p = probabilities(*net_, input);
+    }
+    out.insert(out.end(), p.begin(), p.end());
+  }
+  return out;
+}
+
+std::string TorchModel::weights() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  torch::serialize::OutputArchive archive;
+  net_->save(archive);
+  std::ostringstream stream;
+  archive.save_to(stream);
+  return stream.str();
+}
+
+}  // namespace tbml::training

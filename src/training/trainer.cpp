@@ -1,0 +1,295 @@
+#include "tbml/training/trainer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <limits>
+#include <cmath>
+#include <numeric>
+#include <random>
+
+#include "networks.h"
+#include "tbml/features/feature_pipeline.h"
+#include "tbml/training/dataset.h"
+#include "tbml/training/metrics.h"
+#include "tbml/training/normaliser.h"
+#include "tbml/util/time.h"
+#include "torch_model.h"
+
+namespace tbml {
+
+void TrainOptions::validate() const {
+  if (epochs < 1) throw std::invalid_argument("epochs must be at least 1");
+  if (batch_size < 1) throw std::invalid_argument("batch_size must be at least 1");
+  if (!(learning_rate > 0.0) || !std::isfinite(learning_rate))
+    throw std::invalid_argument("learning_rate must be a positive number");
+  if (patience < 0) throw std::invalid_argument("patience must not be negative");
+  if (!(weight_decay >= 0.0) || !std::isfinite(weight_decay))
+    throw std::invalid_argument("weight_decay must be a non-negative number");
+  if (torch_threads < 0) throw std::invalid_argument("torch_threads must not be negative");
+  if (!architecture.is_null() && !architecture.is_object())
+    throw std::invalid_argument("architecture must be a JSON object");
+}
+
+namespace {
+
+using training::SequenceNet;
+
+constexpr std::size_t kEvalChunk = 512;
+constexpr double kMinImprovement = 1e-5;  // smaller validation-loss changes count as a stall
+constexpr double kGradClip = 1.0;         // keeps early LSTM/GRU steps from exploding
+
+// Windows of `rows` (already normalised) gathered into one [n, T, F] tensor.
+torch::Tensor gather(const std::vector<float>& rows, std::size_t width, std::size_t steps,
+                     const std::vector<Window>& windows, const std::size_t* order, std::size_t n) {
+  auto out = torch::empty({static_cast<std::int64_t>(n), static_cast<std::int64_t>(steps),
+                           static_cast<std::int64_t>(width)},
+                          torch::kFloat);
+  float* dst = out.data_ptr<float>();
+  for (std::size_t i = 0; i < n; ++i) {
+    const Window& w = windows[order ? order[i] : i];
+    copy_window(rows.data(), width, w.last, steps, dst + i * steps * width);
+  }
+  return out;
+}
+
+std::vector<std::uint8_t> labels_of(const std::vector<Window>& windows) {
+  std::vector<std::uint8_t> y(windows.size());
+  for (std::size_t i = 0; i < windows.size(); ++i) y[i] = windows[i].label;
+  return y;
+}
+
+std::vector<double> evaluate(SequenceNet& net, const std::vector<float>& rows, std::size_t width,
+                             std::size_t steps, const std::vector<Window>& windows) {
+  net.eval();
+  torch::NoGradGuard no_grad;
+  std::vector<double> p;
+  p.reserve(windows.size());
+  std::vector<std::size_t> order(std::min(kEvalChunk, windows.size()));
+  for (std::size_t start = 0; start < windows.size(); start += kEvalChunk) {
+    const std::size_t n = std::min(kEvalChunk, windows.size() - start);
+    std::iota(order.begin(), order.begin() + n, start);
+    auto chunk = training::probabilities(net, gather(rows, width, steps, windows, order.data(), n));
+    p.insert(p.end(), chunk.begin(), chunk.end());
+  }
+  return p;
+}
+
+std::vector<torch::Tensor> snapshot_state(const SequenceNet& net) {
+  std::vector<torch::Tensor> state;
+  for (const auto& p : net.parameters()) state.push_back(p.detach().clone());
+  for (const auto& b : net.buffers()) state.push_back(b.detach().clone());
+  return state;
+}
+
+void restore_state(SequenceNet& net, const std::vector<torch::Tensor>& state) {
+  torch::NoGradGuard no_grad;
+  std::size_t i = 0;
+  for (auto& p : net.parameters()) p.copy_(state.at(i++));
+  for (auto& b : net.buffers()) b.copy_(state.at(i++));
+}
+
+// Rows read by at least one training window: the only rows the normaliser may look at.
+std::vector<std::uint8_t> training_rows(const Dataset& ds, std::size_t n_rows) {
+  std::vector<int> delta(n_rows + 1, 0);
+  for (const Window& w : ds.train) {
+    ++delta[ds.first_row(w)];
+    --delta[w.last + 1];
+  }
+  std::vector<std::uint8_t> use(n_rows, 0);
+  int running = 0;
+  for (std::size_t r = 0; r < n_rows; ++r) {
+    running += delta[r];
+    use[r] = running > 0 ? 1 : 0;
+  }
+  return use;
+}
+
+void resolve_feature_names(const Series& series, const TrainOptions& options, ModelInfo& info) {
+  if (!options.feature_names.empty()) {
+    if (options.feature_names.size() != series.width)
+      throw std::invalid_argument(std::to_string(options.feature_names.size()) + " feature names given for " +
+                                  std::to_string(series.width) + " feature columns");
+    info.feature_names = options.feature_names;
+    info.feature_version = options.feature_version;
+    return;
+  }
+  if (series.width != FeaturePipeline::width())
+    throw std::invalid_argument("series has " + std::to_string(series.width) +
+                                " feature columns, not the pipeline's " + std::to_string(FeaturePipeline::width()) +
+                                "; pass feature_names");
+  info.feature_names = FeaturePipeline::names();
+  info.feature_version = options.feature_version.empty() ? FeaturePipeline::version() : options.feature_version;
+}
+
+nlohmann::json training_settings(const TrainOptions& o) {
+  return nlohmann::json{{"epochs", o.epochs},
+                        {"batchSize", o.batch_size},
+                        {"learningRate", o.learning_rate},
+                        {"patience", o.patience},
+                        {"seed", o.seed},
+                        {"weightDecay", o.weight_decay},
+                        {"trainFraction", o.train_fraction},
+                        {"validationFraction", o.validation_fraction},
+                        {"maxWindows", o.max_windows}};
+}
+
+// Scores the incumbent on the new test windows with raw rows (it applies its own normaliser).
+void score_incumbent(const Model& incumbent, const Series& series, const ModelInfo& info,
+                     const std::vector<Window>& test, TrainResult& result) {
+  const ModelInfo& old = incumbent.info();
+  if (old.feature_names != info.feature_names) {
+    result.incumbent_note = "incumbent uses different features";
+    return;
+  }
+  if (old.horizon != info.horizon) {
+    result.incumbent_note = "incumbent predicts a different horizon";
+    return;
+  }
+  const std::size_t steps = old.sequence_length;
+  const std::size_t width = series.width;
+  std::vector<double> p;
+  std::vector<std::uint8_t> y;
+  std::vector<float> buffer;
+  for (std::size_t start = 0; start < test.size(); start += kEvalChunk) {
+    const std::size_t end = std::min(test.size(), start + kEvalChunk);
+    buffer.clear();
+    for (std::size_t i = start; i < end; ++i) {
+      // A longer incumbent window must also fit before the window's start and not cross a gap.
+      const Window& w = test[i];
+      if (w.last + 1 < steps) continue;
+      const std::size_t first = w.last + 1 - steps;
+      bool gap = false;
+      for (std::size_t r = first + 1; r <= w.last && !gap && !series.gap_before.empty(); ++r)
+        gap = series.gap_before[r] != 0;
+      if (gap) continue;
+      buffer.insert(buffer.end(), series.row(first), series.row(w.last + 1));
+      y.push_back(w.label);
+    }
+    auto chunk = incumbent.predict(buffer.data(), buffer.size() / (steps * width));
+    p.insert(p.end(), chunk.begin(), chunk.end());
+  }
+  if (y.empty()) {
+    result.incumbent_note = "no test window fits the incumbent's sequence length";
+    return;
+  }
+  result.incumbent_test = split_metrics(p, y);
+}
+
+}  // namespace
+
+TrainResult train_model(ModelType type, const Series& series, const TrainOptions& options,
+                        const TrainControl& control) {
+  const auto started = std::chrono::steady_clock::now();
+  options.validate();
+  if (series.width == 0) throw std::invalid_argument("series has no feature columns");
+
+  ModelInfo info;
+  info.type = type;
+  info.pair = series.pair;
+  info.sequence_length = options.sequence_length;
+  info.horizon = options.horizon;
+  resolve_feature_names(series, options, info);
+
+  DatasetOptions dso;
+  dso.sequence_length = options.sequence_length;
+  dso.horizon = options.horizon;
+  dso.train_fraction = options.train_fraction;
+  dso.validation_fraction = options.validation_fraction;
+  dso.max_windows = options.max_windows;
+  const Dataset ds = make_dataset(series, dso);
+
+  const std::size_t width = series.width;
+  const std::size_t steps = ds.sequence_length;
+  const Normaliser normaliser = Normaliser::fit(series.features.data(), width, training_rows(ds, series.size()));
+  std::vector<float> rows = series.features;  // one normalised copy; windows index into it
+  normaliser.apply(rows.data(), series.size());
+
+  if (options.torch_threads > 0) torch::set_num_threads(options.torch_threads);
+  torch::manual_seed(options.seed);
+  const nlohmann::json arch = training::resolve_architecture(type, options.architecture);
+  auto net = training::make_network(type, static_cast<std::int64_t>(width), static_cast<std::int64_t>(steps), arch);
+  torch::optim::Adam optimizer(net->parameters(),
+                               torch::optim::AdamOptions(options.learning_rate).weight_decay(options.weight_decay));
+
+  const std::vector<std::uint8_t> y_val = labels_of(ds.validation);
+  std::mt19937_64 rng(options.seed);
+  std::vector<std::size_t> order(ds.train.size());
+  std::iota(order.begin(), order.end(), 0);
+  auto is_cancelled = [&] { return control.cancelled && control.cancelled(); };
+
+  TrainingReport report;
+  double best_loss = std::numeric_limits<double>::infinity();
+  std::vector<torch::Tensor> best_state = snapshot_state(*net);
+  const auto batch = static_cast<std::size_t>(options.batch_size);
+
+  for (int epoch = 1; epoch <= options.epochs; ++epoch) {
+    net->train();
+    std::shuffle(order.begin(), order.end(), rng);  // shuffling only inside the training part
+    double loss_sum = 0.0;
+    for (std::size_t start = 0; start < order.size(); start += batch) {
+      if (is_cancelled()) throw TrainingCancelled();
+      const std::size_t n = std::min(batch, order.size() - start);
+      auto x = gather(rows, width, steps, ds.train, order.data() + start, n);
+      auto target = torch::empty({static_cast<std::int64_t>(n)}, torch::kFloat);
+      float* t = target.data_ptr<float>();
+      for (std::size_t i = 0; i < n; ++i) t[i] = static_cast<float>(ds.train[order[start + i]].label);
+      optimizer.zero_grad();
+      auto loss = torch::binary_cross_entropy_with_logits(net->forward(x), target);
+      loss.backward();
+      torch::nn::utils::clip_grad_norm_(net->parameters(), kGradClip);
+      optimizer.step();
+      loss_sum += loss.item<double>() * static_cast<double>(n);
+    }
+    if (is_cancelled()) throw TrainingCancelled();
+
+    const auto p_val = evaluate(*net, rows, width, steps, ds.validation);
+    EpochProgress progress;
+    progress.type = type;
+    progress.epoch = epoch;
+    progress.epochs = options.epochs;
+    progress.train_loss = loss_sum / static_cast<double>(order.size());
+    progress.validation_loss = log_loss(p_val, y_val);
+    progress.validation_accuracy = accuracy(p_val, y_val);
+    if (!std::isfinite(progress.train_loss))
+      throw std::runtime_error("training diverged: non-finite loss at epoch " + std::to_string(epoch));
+    if (progress.validation_loss < best_loss - kMinImprovement) {
+      best_loss = progress.validation_loss;
+      report.best_epoch = epoch;
+      best_state = snapshot_state(*net);
+      progress.improved = true;
+    }
+    progress.best_epoch = report.best_epoch;
+    report.epochs_run = epoch;
+    progress.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (control.on_epoch) control.on_epoch(progress);
+    if (options.patience > 0 && epoch - report.best_epoch >= options.patience) break;
+  }
+
+  restore_state(*net, best_state);
+  report.train = split_metrics(evaluate(*net, rows, width, steps, ds.train), labels_of(ds.train));
+  report.validation = split_metrics(evaluate(*net, rows, width, steps, ds.validation), y_val);
+  report.test = split_metrics(evaluate(*net, rows, width, steps, ds.test), labels_of(ds.test));
+  report.data_from = ds.data_from;
+  report.data_to = ds.data_to;
+  report.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+  info.parameters = training::count_parameters(*net);
+  info.config = nlohmann::json{{"architecture", arch}, {"training", training_settings(options)}};
+  info.report = report;
+  info.trained_at = now_ms();
+
+  TrainResult result;
+  result.report = report;
+  result.model = std::make_shared<training::TorchModel>(info, normaliser, arch, net);
+  if (control.incumbent) {
+    try {
+      score_incumbent(*control.incumbent, series, info, ds.test, result);
+    } catch (const std::exception& e) {
+      result.incumbent_test.reset();
+      result.incumbent_note = std::string("incumbent failed to predict: ") + e.what();
+    }
+  }
+  return result;
+}
+
+}  // namespace tbml

@@ -1,0 +1,119 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "tbml/config/config.h"
+
+using namespace tbml;
+
+namespace {
+
+Config load_with(std::map<std::string, std::string> env = {},
+                 std::vector<std::pair<std::string, std::string>> overrides = {}) {
+  ConfigSources s;
+  s.defaults_file = TBML_CONFIG_FILE;
+  s.env = std::move(env);
+  s.overrides = std::move(overrides);
+  return load_config(s);
+}
+
+std::string temp_file(const std::string& content) {
+  std::string path = ::testing::TempDir() + "/tbml_config_test.json";
+  std::ofstream(path) << content;
+  return path;
+}
+
+}  // namespace
+
+TEST(Config, DefaultFileMatchesContractDefaults) {
+  Config c = load_with();
+  EXPECT_EQ(c.server.port, 3001);
+  EXPECT_EQ(c.core.url, "http://localhost:3000");
+  EXPECT_TRUE(c.core.auto_pairs);
+  EXPECT_EQ(c.ml.sequence_length, 60u);
+  EXPECT_EQ(c.ml.horizon, 5u);
+  EXPECT_EQ(c.ensemble.strategy, "weighted");
+  EXPECT_DOUBLE_EQ(c.ensemble.weights.at("lstm"), 1.0);
+  EXPECT_DOUBLE_EQ(c.ensemble.weights.at("gru"), 0.9);
+  EXPECT_DOUBLE_EQ(c.ensemble.weights.at("cnn"), 0.8);
+  EXPECT_DOUBLE_EQ(c.ensemble.weights.at("transformer"), 0.7);
+  EXPECT_EQ(c.storage.base_dir, "data/ml");
+  EXPECT_DOUBLE_EQ(c.storage.max_age_hours, 168);
+  EXPECT_GE(c.market.buffer_capacity, 5000u);
+}
+
+TEST(Config, FileOnDiskEqualsCompiledInDefaults) {
+  std::ifstream in(TBML_CONFIG_FILE);
+  ASSERT_TRUE(in);
+  EXPECT_EQ(nlohmann::json::parse(in), builtin_defaults());
+}
+
+TEST(Config, EnvironmentOverridesFile) {
+  Config c = load_with({{"PORT", "4000"},
+                        {"CORE_SERVICE_URL", "http://127.0.0.1:9/"},
+                        {"ML_ENABLED_MODELS", "lstm, cnn"},
+                        {"ML_ENSEMBLE_STRATEGY", "majority"},
+                        {"ML_PAIRS", "btc,eth"},
+                        {"ML_STORAGE_MAX_AGE_HOURS", "24"}});
+  EXPECT_EQ(c.server.port, 4000);
+  EXPECT_EQ(c.core.url, "http://127.0.0.1:9");
+  EXPECT_EQ(c.ml.enabled_models, (std::vector<std::string>{"lstm", "cnn"}));
+  EXPECT_EQ(c.ensemble.strategy, "majority");
+  EXPECT_FALSE(c.core.auto_pairs);
+  EXPECT_EQ(c.core.pairs, (std::vector<std::string>{"BTC", "ETH"}));
+  EXPECT_DOUBLE_EQ(c.storage.max_age_hours, 24);
+}
+
+TEST(Config, OverridesComeLast) {
+  Config c = load_with({{"PORT", "4000"}}, {{"server.port", "4100"}, {"training.learningRate", "0.01"}});
+  EXPECT_EQ(c.server.port, 4100);
+  EXPECT_DOUBLE_EQ(c.training.learning_rate, 0.01);
+}
+
+TEST(Config, UnknownKeyInFileIsNamed) {
+  ConfigSources s;
+  s.defaults_file = TBML_CONFIG_FILE;
+  s.config_file = temp_file(R"({"server":{"prot":3001}})");
+  try {
+    load_config(s);
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("server.prot"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Config, InvalidValuesAreAllReported) {
+  try {
+    load_with({{"PORT", "70000"}, {"ML_ENSEMBLE_STRATEGY", "best"}, {"ML_ENABLED_MODELS", "lstm,svm"}});
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    std::string what = e.what();
+    EXPECT_NE(what.find("server.port"), std::string::npos) << what;
+    EXPECT_NE(what.find("ensemble.strategy"), std::string::npos) << what;
+    EXPECT_NE(what.find("svm"), std::string::npos) << what;
+  }
+}
+
+TEST(Config, NonNumericEnvironmentValueIsAnError) {
+  EXPECT_THROW(load_with({{"PORT", "30o1"}}), ConfigError);
+  EXPECT_THROW(load_with({{"ML_SEQUENCE_LENGTH", "-5"}}), ConfigError);
+  EXPECT_THROW(load_with({}, {{"no.such.key", "1"}}), ConfigError);
+}
+
+TEST(Config, BadPairNameRejected) {
+  EXPECT_THROW(load_with({{"ML_PAIRS", "BTC,../etc"}}), ConfigError);
+}
+
+TEST(Config, RedactsToken) {
+  Config c = load_with({{"ML_API_TOKEN", "s3cret"}});
+  EXPECT_EQ(c.server.api_token, "s3cret");
+  EXPECT_EQ(c.redacted()["server"]["apiToken"], "<redacted>");
+  EXPECT_EQ(c.redacted().dump().find("s3cret"), std::string::npos);
+}
+
+TEST(Config, ArchitectureSettingsCanBeOverridden) {
+  Config c = load_with({}, {{"ml.architectures.lstm.hidden", "8"}, {"ml.architectures.cnn.channels", "[4,8]"}});
+  EXPECT_EQ(c.ml.architectures["lstm"]["hidden"], 8);
+  EXPECT_EQ(c.ml.architectures["cnn"]["channels"], nlohmann::json::array({4, 8}));
+  EXPECT_THROW(load_with({}, {{"ml.architectures.svm.depth", "3"}}), ConfigError);
+}

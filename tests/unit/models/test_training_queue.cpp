@@ -1,0 +1,555 @@
+#include "tbml/models/training_queue.h"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "tbml/util/time.h"
+
+namespace tbml {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A latch the fake training function waits on, so tests decide when a job may finish.
+class Gate {
+ public:
+  void open() {
+    std::lock_guard lock(mutex_);
+    open_ = true;
+    cv_.notify_all();
+  }
+  // Waits until opened or the job is cancelled; false when cancelled.
+  bool wait(const JobContext& ctx) {
+    std::unique_lock lock(mutex_);
+    while (!open_) {
+      if (ctx.cancelled()) return false;
+      cv_.wait_for(lock, 2ms);
+    }
+    return true;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool open_ = false;
+};
+
+// Records the order in which jobs ran (pair names).
+struct Recorder {
+  std::mutex mutex;
+  std::vector<std::string> order;
+  void add(const std::string& s) {
+    std::lock_guard lock(mutex);
+    order.push_back(s);
+  }
+  std::vector<std::string> get() {
+    std::lock_guard lock(mutex);
+    return order;
+  }
+};
+
+TrainingQueueOptions fast_options() {
+  TrainingQueueOptions o;
+  o.cooldown = 0ms;
+  o.retry_backoff = 5ms;
+  o.max_retry_backoff = 20ms;
+  return o;
+}
+
+EnqueueRequest req(const std::string& pair, ModelType type = ModelType::kLstm, int priority = 0,
+                   JobReason reason = JobReason::kManual) {
+  EnqueueRequest r;
+  r.pair = pair;
+  r.type = type;
+  r.priority = priority;
+  r.reason = reason;
+  return r;
+}
+
+// Polls until `pred` holds or 5 s pass.
+template <class Pred>
+bool eventually(Pred pred) {
+  const auto end = std::chrono::steady_clock::now() + 5s;
+  while (std::chrono::steady_clock::now() < end) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(1ms);
+  }
+  return pred();
+}
+
+JobStatus status_of(const TrainingQueue& q, const std::string& id) {
+  auto job = q.job(id);
+  return job ? job->status : JobStatus::kQueued;
+}
+
+TEST(TrainingQueue, RunsAJobAndReportsIt) {
+  TrainingQueue q(fast_options(), [](const TrainingJob& job, JobContext& ctx) {
+    ctx.progress(1, 2, 0.7);
+    ctx.progress(2, 2, 0.6);
+    return JobResult{JobStatus::kSucceeded, "trained " + job.pair};
+  });
+  EnqueueRequest r = req("BTC", ModelType::kGru, 3);
+  r.overrides.epochs = 2;
+  const EnqueueResult res = q.enqueue(r);
+  ASSERT_EQ(res.outcome, EnqueueOutcome::kQueued);
+  EXPECT_EQ(res.job_id, "job-1");
+  EXPECT_FALSE(res.deduplicated);
+  ASSERT_TRUE(q.wait_idle(5s));
+
+  const auto job = q.job(res.job_id);
+  ASSERT_TRUE(job);
+  EXPECT_EQ(job->status, JobStatus::kSucceeded);
+  EXPECT_EQ(job->message, "trained BTC");
+  EXPECT_EQ(job->attempts, 1);
+  EXPECT_EQ(job->progress.epoch, 2);
+  ASSERT_TRUE(job->progress.val_loss);
+  EXPECT_DOUBLE_EQ(*job->progress.val_loss, 0.6);
+  EXPECT_GE(job->finished_at, job->started_at);
+  EXPECT_GE(job->started_at, job->created_at);
+
+  const nlohmann::json j = q.snapshot().to_json();
+  ASSERT_EQ(j["recent"].size(), 1u);
+  const nlohmann::json& rj = j["recent"][0];
+  EXPECT_EQ(rj["id"], "job-1");
+  EXPECT_EQ(rj["pair"], "BTC");
+  EXPECT_EQ(rj["modelType"], "gru");
+  EXPECT_EQ(rj["status"], "succeeded");
+  EXPECT_EQ(rj["priority"], 3);
+  EXPECT_EQ(rj["reason"], "manual");
+  EXPECT_TRUE(rj["createdAt"].is_number());
+  EXPECT_TRUE(rj["startedAt"].is_number());
+  EXPECT_TRUE(rj["finishedAt"].is_number());
+  EXPECT_EQ(rj["attempts"], 1);
+  EXPECT_EQ(rj["progress"]["epoch"], 2);
+  EXPECT_EQ(rj["progress"]["epochs"], 2);
+  EXPECT_DOUBLE_EQ(rj["progress"]["valLoss"].get<double>(), 0.6);
+  EXPECT_EQ(rj["overrides"]["epochs"], 2);
+  EXPECT_EQ(j["summary"]["completed"], 1);
+  EXPECT_EQ(j["summary"]["active"], 0);
+  EXPECT_EQ(j["summary"]["queued"], 0);
+  EXPECT_EQ(j["summary"]["failed"], 0);
+}
+
+TEST(TrainingQueue, HigherPriorityFirstAndFifoWithinPriority) {
+  Gate gate;
+  Recorder rec;
+  TrainingQueue q(fast_options(), [&](const TrainingJob& job, JobContext& ctx) {
+    if (job.pair == "BLOCK") gate.wait(ctx);
+    rec.add(job.pair);
+    return JobResult{JobStatus::kSucceeded, ""};
+  });
+  q.enqueue(req("BLOCK"));
+  ASSERT_TRUE(eventually([&] { return q.summary().active == 1; }));
+  q.enqueue(req("LOW1", ModelType::kLstm, 1));
+  q.enqueue(req("HIGH1", ModelType::kLstm, 5));
+  q.enqueue(req("LOW2", ModelType::kLstm, 1));
+  q.enqueue(req("HIGH2", ModelType::kLstm, 5));
+  q.enqueue(req("MID", ModelType::kLstm, 3));
+
+  const auto snap = q.snapshot();
+  ASSERT_EQ(snap.queued.size(), 5u);
+  EXPECT_EQ(snap.queued[0].pair, "HIGH1");
+  EXPECT_EQ(snap.queued[4].pair, "LOW2");
+  ASSERT_EQ(snap.active.size(), 1u);
+  EXPECT_EQ(snap.active[0].status, JobStatus::kRunning);
+
+  gate.open();
+  ASSERT_TRUE(q.wait_idle(5s));
+  EXPECT_EQ(rec.get(), (std::vector<std::string>{"BLOCK", "HIGH1", "HIGH2", "MID", "LOW1", "LOW2"}));
+}
+
+TEST(TrainingQueue, DuplicatesAreFoldedIntoTheExistingJob) {
+  Gate gate;
+  std::atomic<int> runs{0};
+  TrainingQueue q(fast_options(), [&](const TrainingJob& job, JobContext& ctx) {
+    ++runs;
+    if (job.pair == "BTC") gate.wait(ctx);
+    return JobResult{JobStatus::kSucceeded, ""};
+  });
+  const EnqueueResult running = q.enqueue(req("BTC"));
+  ASSERT_TRUE(eventually([&] { return status_of(q, running.job_id) == JobStatus::kRunning; }));
+  const EnqueueResult dup_running = q.enqueue(req("BTC"));
+  EXPECT_EQ(dup_running.outcome, EnqueueOutcome::kDeduplicated);
+  EXPECT_TRUE(dup_running.deduplicated);
+  EXPECT_EQ(dup_running.job_id, running.job_id);
+
+  const EnqueueResult queued = q.enqueue(req("ETH", ModelType::kCnn, 1));
+  const EnqueueResult dup_queued = q.enqueue(req("ETH", ModelType::kCnn, 9, JobReason::kPeriodic));
+  EXPECT_TRUE(dup_queued.deduplicated);
+  EXPECT_EQ(dup_queued.job_id, queued.job_id);
+  EXPECT_EQ(q.job(queued.job_id)->priority, 9);  // raised
+  // Another model type of the same pair is a different job.
+  EXPECT_FALSE(q.enqueue(req("ETH", ModelType::kGru)).deduplicated);
+  EXPECT_EQ(dup_queued.to_json()["deduplicated"], true);
+  EXPECT_EQ(dup_queued.to_json()["jobId"], queued.job_id);
+
+  gate.open();
+  ASSERT_TRUE(q.wait_idle(5s));
+  EXPECT_EQ(runs.load(), 3);
+}
+
+TEST(TrainingQueue, CooldownStopsAutomaticJobsButNotManualOnes) {
+  TrainingQueueOptions o = fast_options();
+  o.cooldown = 60s;
+  TrainingQueue q(o, [](const TrainingJob&, JobContext&) { return JobResult{JobStatus::kRejected, "worse"}; });
+  ASSERT_TRUE(q.enqueue(req("BTC")).ok());
+  ASSERT_TRUE(q.wait_idle(5s));
+
+  const EnqueueResult periodic = q.enqueue(req("BTC", ModelType::kLstm, 0, JobReason::kPeriodic));
+  EXPECT_EQ(periodic.outcome, EnqueueOutcome::kCoolingDown);
+  EXPECT_FALSE(periodic.ok());
+  EXPECT_TRUE(periodic.job_id.empty());
+  EXPECT_NE(periodic.message.find("BTC/lstm"), std::string::npos) << periodic.message;
+  EXPECT_EQ(q.enqueue(req("BTC", ModelType::kLstm, 0, JobReason::kAutoNoModel)).outcome,
+            EnqueueOutcome::kCoolingDown);
+  // Other (pair, type) keys are not affected; manual and rebuild jobs bypass the cooldown.
+  EXPECT_EQ(q.enqueue(req("BTC", ModelType::kGru, 0, JobReason::kPeriodic)).outcome, EnqueueOutcome::kQueued);
+  EXPECT_EQ(q.enqueue(req("BTC")).outcome, EnqueueOutcome::kQueued);
+  ASSERT_TRUE(q.wait_idle(5s));
+  EXPECT_EQ(q.enqueue(req("BTC", ModelType::kLstm, 0, JobReason::kRebuild)).outcome, EnqueueOutcome::kQueued);
+  ASSERT_TRUE(q.wait_idle(5s));
+}
+
+TEST(TrainingQueue, CooldownExpires) {
+  TrainingQueueOptions o = fast_options();
+  o.cooldown = 100ms;
+  TrainingQueue q(o, [](const TrainingJob&, JobContext&) { return JobResult{JobStatus::kSucceeded, ""}; });
+  q.enqueue(req("BTC"));
+  ASSERT_TRUE(q.wait_idle(5s));
+  EXPECT_EQ(q.enqueue(req("BTC", ModelType::kLstm, 0, JobReason::kPeriodic)).outcome,
+            EnqueueOutcome::kCoolingDown);
+  std::this_thread::sleep_for(150ms);
+  EXPECT_EQ(q.enqueue(req("BTC", ModelType::kLstm, 0, JobReason::kPeriodic)).outcome, EnqueueOutcome::kQueued);
+  ASSERT_TRUE(q.wait_idle(5s));
+}
+
+TEST(TrainingQueue, ThrowingJobIsRetried) {
+  std::atomic<int> calls{0};
+  TrainingQueue q(fast_options(), [&](const TrainingJob&, JobContext&) -> JobResult {
+    if (++calls == 1) throw std::runtime_error("disk full");
+    return {JobStatus::kSucceeded, "ok"};
+  });
+  const EnqueueResult first = q.enqueue(req("BTC", ModelType::kLstm, 4));
+  ASSERT_TRUE(q.wait_idle(5s));
+  EXPECT_EQ(calls.load(), 2);
+
+  const auto failed = q.job(first.job_id);
+  ASSERT_TRUE(failed);
+  EXPECT_EQ(failed->status, JobStatus::kFailed);
+  EXPECT_NE(failed->message.find("disk full"), std::string::npos) << failed->message;
+  EXPECT_NE(failed->message.find("retry queued as job-2"), std::string::npos) << failed->message;
+
+  const auto retry = q.job("job-2");
+  ASSERT_TRUE(retry);
+  EXPECT_EQ(retry->status, JobStatus::kSucceeded);
+  EXPECT_EQ(retry->reason, JobReason::kRetry);
+  EXPECT_EQ(retry->attempts, 2);
+  EXPECT_EQ(retry->priority, 4);
+  EXPECT_EQ(retry->retry_of, first.job_id);
+  EXPECT_EQ(retry->to_json()["reason"], "retry");
+  const QueueSummary s = q.summary();
+  EXPECT_EQ(s.failed, 1u);
+  EXPECT_EQ(s.completed, 1u);
+}
+
+TEST(TrainingQueue, RetriesStopAfterTheLimit) {
+  TrainingQueueOptions o = fast_options();
+  o.max_retries = 2;
+  std::atomic<int> calls{0};
+  TrainingQueue q(o, [&](const TrainingJob&, JobContext&) {
+    ++calls;
+    return JobResult{JobStatus::kFailed, "no data"};
+  });
+  q.enqueue(req("BTC"));
+  ASSERT_TRUE(q.wait_idle(5s));
+  EXPECT_EQ(calls.load(), 3);
+  const auto snap = q.snapshot();
+  ASSERT_EQ(snap.recent.size(), 3u);
+  EXPECT_EQ(snap.recent[0].attempts, 3);
+  EXPECT_NE(snap.recent[0].message.find("gave up after 3 attempts"), std::string::npos)
+      << snap.recent[0].message;
+  EXPECT_EQ(snap.summary.failed, 3u);
+}
+
+TEST(TrainingQueue, RetryWaitsForItsBackoff) {
+  TrainingQueueOptions o = fast_options();
+  o.retry_backoff = 60s;
+  o.max_retry_backoff = 60s;
+  std::atomic<int> calls{0};
+  TrainingQueue q(o, [&](const TrainingJob&, JobContext&) {
+    return ++calls == 1 ? JobResult{JobStatus::kFailed, "flaky"} : JobResult{JobStatus::kSucceeded, ""};
+  });
+  q.enqueue(req("BTC"));
+  ASSERT_TRUE(eventually([&] { return q.summary().failed == 1; }));
+  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(calls.load(), 1);
+  ASSERT_EQ(q.snapshot().queued.size(), 1u);
+  // A manual request for the same model folds into the retry and skips the backoff.
+  const EnqueueResult manual = q.enqueue(req("BTC"));
+  EXPECT_TRUE(manual.deduplicated);
+  ASSERT_TRUE(q.wait_idle(5s));
+  EXPECT_EQ(calls.load(), 2);
+}
+
+TEST(TrainingQueue, CancelQueuedJobRemovesItAtOnce) {
+  Gate gate;
+  Recorder rec;
+  TrainingQueue q(fast_options(), [&](const TrainingJob& job, JobContext& ctx) {
+    rec.add(job.pair);
+    if (job.pair == "BLOCK") gate.wait(ctx);
+    return JobResult{JobStatus::kSucceeded, ""};
+  });
+  q.enqueue(req("BLOCK"));
+  ASSERT_TRUE(eventually([&] { return q.summary().active == 1; }));
+  const EnqueueResult victim = q.enqueue(req("BTC"));
+  EXPECT_TRUE(q.cancel(victim.job_id));
+  EXPECT_EQ(status_of(q, victim.job_id), JobStatus::kCancelled);
+  EXPECT_TRUE(q.snapshot().queued.empty());
+  EXPECT_FALSE(q.cancel(victim.job_id));  // already finished
+  EXPECT_FALSE(q.cancel("job-999"));
+  gate.open();
+  ASSERT_TRUE(q.wait_idle(5s));
+  EXPECT_EQ(rec.get(), std::vector<std::string>{"BLOCK"});
+  EXPECT_EQ(q.summary().cancelled, 1u);
+}
+
+// The fake trainer loops over "batches" and checks cancelled() between them, like the real one.
+JobResult batch_loop(const TrainingJob&, JobContext& ctx) {
+  for (int batch = 0; batch < 100000; ++batch) {  // 100 s if never cancelled
+    if (ctx.cancelled()) return {JobStatus::kCancelled, "stopped at batch " + std::to_string(batch)};
+    std::this_thread::sleep_for(1ms);
+  }
+  return {JobStatus::kSucceeded, "all batches"};
+}
+
+TEST(TrainingQueue, CancelRunningJobStopsItPromptly) {
+  TrainingQueue q(fast_options(), batch_loop);
+  const EnqueueResult job = q.enqueue(req("BTC"));
+  ASSERT_TRUE(eventually([&] { return status_of(q, job.job_id) == JobStatus::kRunning; }));
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_TRUE(q.cancel(job.job_id));
+  ASSERT_TRUE(q.wait_idle(5s));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
+  const auto done = q.job(job.job_id);
+  EXPECT_EQ(done->status, JobStatus::kCancelled);
+  EXPECT_NE(done->message.find("stopped at batch"), std::string::npos);
+}
+
+TEST(TrainingQueue, CancelledFailureIsNotRetried) {
+  std::atomic<int> calls{0};
+  TrainingQueue q(fast_options(), [&](const TrainingJob& job, JobContext& ctx) -> JobResult {
+    ++calls;
+    while (!ctx.cancelled()) std::this_thread::sleep_for(1ms);
+    throw std::runtime_error("interrupted");
+  });
+  const EnqueueResult job = q.enqueue(req("BTC"));
+  ASSERT_TRUE(eventually([&] { return status_of(q, job.job_id) == JobStatus::kRunning; }));
+  q.cancel(job.job_id);
+  ASSERT_TRUE(q.wait_idle(5s));
+  EXPECT_EQ(status_of(q, job.job_id), JobStatus::kCancelled);
+  EXPECT_EQ(calls.load(), 1);
+}
+
+TEST(TrainingQueue, NewJobWaitsForACancelledOneOfTheSameModel) {
+  TrainingQueueOptions o = fast_options();
+  o.max_concurrent = 2;
+  std::atomic<int> concurrent{0}, max_concurrent{0};
+  std::atomic<bool> release{false};
+  TrainingQueue q(o, [&](const TrainingJob&, JobContext& ctx) {
+    const int now = ++concurrent;
+    int seen = max_concurrent.load();
+    while (now > seen && !max_concurrent.compare_exchange_weak(seen, now)) {}
+    while (!release.load()) std::this_thread::sleep_for(1ms);  // ignores cancel until released
+    --concurrent;
+    return JobResult{ctx.cancelled() ? JobStatus::kCancelled : JobStatus::kSucceeded, ""};
+  });
+  const EnqueueResult first = q.enqueue(req("BTC"));
+  ASSERT_TRUE(eventually([&] { return status_of(q, first.job_id) == JobStatus::kRunning; }));
+  q.cancel(first.job_id);
+  const EnqueueResult second = q.enqueue(req("BTC"));
+  EXPECT_FALSE(second.deduplicated);  // the cancelled job does not absorb the new request
+  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(status_of(q, second.job_id), JobStatus::kQueued);  // a free worker did not start it
+  release = true;
+  ASSERT_TRUE(q.wait_idle(5s));
+  EXPECT_EQ(max_concurrent.load(), 1);
+  EXPECT_EQ(status_of(q, second.job_id), JobStatus::kSucceeded);
+}
+
+TEST(TrainingQueue, HistoryIsBounded) {
+  TrainingQueueOptions o = fast_options();
+  o.history = 5;
+  TrainingQueue q(o, [](const TrainingJob&, JobContext&) { return JobResult{JobStatus::kSucceeded, ""}; });
+  for (int i = 0; i < 12; ++i) ASSERT_TRUE(q.enqueue(req("P" + std::to_string(i))).ok());
+  ASSERT_TRUE(q.wait_idle(5s));
+  const auto snap = q.snapshot();
+  ASSERT_EQ(snap.recent.size(), 5u);
+  EXPECT_EQ(snap.summary.completed, 12u);
+  EXPECT_FALSE(q.job("job-1"));  // fell out of the history
+  EXPECT_TRUE(q.job("job-12"));
+}
+
+TEST(TrainingQueue, QueueLengthIsBounded) {
+  TrainingQueueOptions o = fast_options();
+  o.max_queued = 2;
+  Gate gate;
+  TrainingQueue q(o, [&](const TrainingJob&, JobContext& ctx) {
+    gate.wait(ctx);
+    return JobResult{JobStatus::kSucceeded, ""};
+  });
+  q.enqueue(req("RUN"));
+  ASSERT_TRUE(eventually([&] { return q.summary().active == 1; }));
+  EXPECT_EQ(q.enqueue(req("A")).outcome, EnqueueOutcome::kQueued);
+  EXPECT_EQ(q.enqueue(req("B")).outcome, EnqueueOutcome::kQueued);
+  const EnqueueResult full = q.enqueue(req("C"));
+  EXPECT_EQ(full.outcome, EnqueueOutcome::kQueueFull);
+  EXPECT_FALSE(full.ok());
+  EXPECT_NE(full.message.find("full"), std::string::npos);
+  EXPECT_EQ(q.enqueue(req("A")).outcome, EnqueueOutcome::kDeduplicated);  // duplicates still answer
+  gate.open();
+  ASSERT_TRUE(q.wait_idle(5s));
+}
+
+TEST(TrainingQueue, MaxConcurrentIsRespected) {
+  TrainingQueueOptions o = fast_options();
+  o.max_concurrent = 2;
+  std::atomic<int> concurrent{0}, max_seen{0};
+  TrainingQueue q(o, [&](const TrainingJob&, JobContext&) {
+    const int now = ++concurrent;
+    int seen = max_seen.load();
+    while (now > seen && !max_seen.compare_exchange_weak(seen, now)) {}
+    std::this_thread::sleep_for(30ms);
+    --concurrent;
+    return JobResult{JobStatus::kSucceeded, ""};
+  });
+  for (int i = 0; i < 6; ++i) q.enqueue(req("P" + std::to_string(i)));
+  ASSERT_TRUE(q.wait_idle(5s));
+  EXPECT_EQ(max_seen.load(), 2);
+  EXPECT_EQ(q.summary().completed, 6u);
+}
+
+TEST(TrainingQueue, DestructorWithRunningJobsReturnsPromptly) {
+  std::atomic<int> started{0};
+  const auto t0 = std::chrono::steady_clock::now();
+  {
+    TrainingQueueOptions o = fast_options();
+    o.max_concurrent = 2;
+    TrainingQueue q(o, [&](const TrainingJob& job, JobContext& ctx) {
+      ++started;
+      return batch_loop(job, ctx);
+    });
+    for (int i = 0; i < 4; ++i) q.enqueue(req("P" + std::to_string(i)));
+    ASSERT_TRUE(eventually([&] { return q.summary().active == 2; }));
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
+  EXPECT_EQ(started.load(), 2);  // queued jobs never started
+}
+
+TEST(TrainingQueue, StopLetsRunningJobsFinishThenRefusesNewOnes) {
+  TrainingQueue q(fast_options(), [](const TrainingJob&, JobContext&) {
+    std::this_thread::sleep_for(50ms);
+    return JobResult{JobStatus::kSucceeded, ""};
+  });
+  const EnqueueResult running = q.enqueue(req("BTC"));
+  ASSERT_TRUE(eventually([&] { return q.summary().active == 1; }));
+  const EnqueueResult queued = q.enqueue(req("ETH"));
+  EXPECT_TRUE(q.stop(5s));
+  EXPECT_EQ(status_of(q, running.job_id), JobStatus::kSucceeded);
+  EXPECT_EQ(status_of(q, queued.job_id), JobStatus::kCancelled);
+  EXPECT_EQ(q.enqueue(req("XRP")).outcome, EnqueueOutcome::kStopped);
+  EXPECT_TRUE(q.stop(0ms));  // idempotent
+}
+
+TEST(TrainingQueue, StopPastTheDeadlineCancelsRunningJobs) {
+  TrainingQueue q(fast_options(), batch_loop);
+  const EnqueueResult job = q.enqueue(req("BTC"));
+  ASSERT_TRUE(eventually([&] { return q.summary().active == 1; }));
+  EXPECT_FALSE(q.stop(20ms));
+  EXPECT_EQ(status_of(q, job.job_id), JobStatus::kCancelled);
+}
+
+TEST(TrainingQueue, WaitIdleTimesOut) {
+  Gate gate;
+  TrainingQueue q(fast_options(), [&](const TrainingJob&, JobContext& ctx) {
+    gate.wait(ctx);
+    return JobResult{JobStatus::kSucceeded, ""};
+  });
+  q.enqueue(req("BTC"));
+  EXPECT_FALSE(q.wait_idle(30ms));
+  gate.open();
+  EXPECT_TRUE(q.wait_idle(5s));
+}
+
+TEST(TrainingQueue, CancelPairCancelsQueuedAndRunning) {
+  TrainingQueueOptions o = fast_options();
+  TrainingQueue q(o, batch_loop);
+  const EnqueueResult a = q.enqueue(req("BTC", ModelType::kLstm));
+  ASSERT_TRUE(eventually([&] { return q.summary().active == 1; }));
+  const EnqueueResult b = q.enqueue(req("BTC", ModelType::kGru));
+  const EnqueueResult c = q.enqueue(req("ETH", ModelType::kGru));
+  EXPECT_EQ(q.cancel_pair("BTC"), 2u);
+  ASSERT_TRUE(eventually([&] { return status_of(q, a.job_id) == JobStatus::kCancelled; }));
+  EXPECT_EQ(status_of(q, b.job_id), JobStatus::kCancelled);
+  ASSERT_TRUE(eventually([&] { return status_of(q, c.job_id) == JobStatus::kRunning; }));
+  q.cancel(c.job_id);
+  ASSERT_TRUE(q.wait_idle(5s));
+}
+
+TEST(TrainingQueue, InvalidInputIsRejected) {
+  EXPECT_THROW(TrainingQueue(fast_options(), nullptr), std::invalid_argument);
+  TrainingQueueOptions zero = fast_options();
+  zero.max_concurrent = 0;
+  EXPECT_THROW(TrainingQueue(zero, batch_loop), std::invalid_argument);
+  TrainingQueue q(fast_options(), batch_loop);
+  EXPECT_THROW(q.enqueue(req("")), std::invalid_argument);
+}
+
+TEST(TrainingOverrides, ParsesAndValidates) {
+  const TrainingOverrides o = TrainingOverrides::from_json(
+      nlohmann::json{{"epochs", 5}, {"batchSize", 32}, {"learningRate", 0.001}, {"patience", 2}});
+  EXPECT_EQ(*o.epochs, 5);
+  EXPECT_EQ(*o.batch_size, 32);
+  EXPECT_DOUBLE_EQ(*o.learning_rate, 0.001);
+  EXPECT_EQ(*o.patience, 2);
+  EXPECT_EQ(o.to_json()["batchSize"], 32);
+  EXPECT_FALSE(TrainingOverrides::from_json(nullptr).epochs);
+  EXPECT_TRUE(TrainingOverrides::from_json(nlohmann::json::object()).to_json().empty());
+
+  using J = nlohmann::json;
+  EXPECT_THROW(TrainingOverrides::from_json(J::array()), std::invalid_argument);
+  EXPECT_THROW(TrainingOverrides::from_json(J{{"epochs", 0}}), std::invalid_argument);
+  EXPECT_THROW(TrainingOverrides::from_json(J{{"epochs", "5"}}), std::invalid_argument);
+  EXPECT_THROW(TrainingOverrides::from_json(J{{"epochs", 2.5}}), std::invalid_argument);
+  EXPECT_THROW(TrainingOverrides::from_json(J{{"epochs", 18446744073709551615ULL}}), std::invalid_argument);
+  EXPECT_THROW(TrainingOverrides::from_json(J{{"batchSize", -1}}), std::invalid_argument);
+  EXPECT_THROW(TrainingOverrides::from_json(J{{"learningRate", 0.0}}), std::invalid_argument);
+  EXPECT_THROW(TrainingOverrides::from_json(J{{"patience", -1}}), std::invalid_argument);
+  try {
+    TrainingOverrides::from_json(J{{"epoch", 5}});
+    FAIL() << "unknown key accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("'epoch'"), std::string::npos);
+  }
+}
+
+TEST(TrainingQueue, Names) {
+  EXPECT_EQ(to_string(JobReason::kAutoNoModel), "auto: no model");
+  EXPECT_EQ(to_string(JobReason::kPeriodic), "periodic");
+  EXPECT_EQ(to_string(JobReason::kRebuild), "rebuild");
+  EXPECT_TRUE(is_automatic(JobReason::kPeriodic));
+  EXPECT_FALSE(is_automatic(JobReason::kRebuild));
+  EXPECT_EQ(to_string(JobStatus::kRejected), "rejected");
+  EXPECT_EQ(to_string(EnqueueOutcome::kCoolingDown), "cooling_down");
+}
+
+}  // namespace
+}  // namespace tbml
