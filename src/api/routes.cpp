@@ -1,5 +1,6 @@
 #include "tbml/api/routes.h"
 
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -45,7 +46,9 @@ std::int64_t query_int64(const RouteRequest& req, const std::string& name, std::
   std::size_t pos = 0;
   long long n = 0;
   try {
-    n = std::stoll(*v, &pos);
+    // stoll would skip leading blanks and accept a '+'; the contract wants plain digits.
+    const char first = v->empty() ? ' ' : (*v)[0];
+    if (first == '-' || std::isdigit(static_cast<unsigned char>(first))) n = std::stoll(*v, &pos);
   } catch (const std::exception&) {
     pos = 0;
   }
@@ -136,6 +139,9 @@ nlohmann::json parse_json_body(const RouteRequest& req, bool allow_empty) {
     body = nlohmann::json::parse(req.body);
   } catch (const nlohmann::json::parse_error& e) {
     throw ApiError(400, "Invalid JSON", std::string("The body is not valid JSON: ") + e.what());
+  } catch (const nlohmann::json::exception& e) {
+    // e.g. out_of_range 406 for a number beyond double range such as 1e999
+    throw ApiError(400, "Invalid JSON", std::string("The body has a value out of range: ") + e.what());
   }
   if (!body.is_object()) throw bad_request("The body must be a JSON object");
   return body;

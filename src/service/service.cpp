@@ -18,6 +18,8 @@
 
 namespace tbml {
 
+std::string ensemble_kv_key(const std::string& pair) { return "ensemble." + pair; }
+
 namespace {
 
 OutcomeTrackerOptions tracker_options(const Config& c) {
@@ -85,11 +87,17 @@ void Service::Impl::restore_state() {
       tracker.on_candles(pair, candles, now_ms());
     }
     for (const auto& pair : market->pairs()) {
-      if (auto w = db->latest_weights(pair)) {
-        // The newest change may be a dynamic one; the configured weights are the API's last word,
-        // recorded with a reason that says so.
-        if (w->reason.rfind("dynamic", 0) != 0 && !w->weights.empty()) ensemble_config->set_weights(pair, w->weights);
-        if (auto st = try_parse_strategy(w->strategy)) ensemble_config->set_strategy(pair, *st);
+      // Weights and strategy set through the API (the weight_changes table keeps their history).
+      if (auto kv = db->get_kv(ensemble_kv_key(pair))) {
+        try {
+          auto j = nlohmann::json::parse(*kv);
+          if (j.contains("weights") && j["weights"].is_object() && !j["weights"].empty())
+            ensemble_config->set_weights(pair, j["weights"].get<WeightMap>());
+          if (j.contains("strategy") && j["strategy"].is_string())
+            if (auto st = try_parse_strategy(j["strategy"].get<std::string>())) ensemble_config->set_strategy(pair, *st);
+        } catch (const std::exception& e) {
+          log->warn("{}: stored ensemble settings ignored: {}", pair, e.what());
+        }
       }
       update_dynamic_weights(pair);
     }
@@ -134,11 +142,14 @@ void Service::Impl::start_demo_core() {
   CoreSimOptions so;
   so.seed = cfg.demo.seed;
   so.step_ms = cfg.demo.step_ms;
-  so.initial = cfg.demo.initial;
   if (!options.demo_csv.empty()) {
+    // Replaying files: show core's usual window (min(1440, rows - 1)) first, unless demo.initial was
+    // set explicitly (its default is sized for the synthetic series, which may be longer than a file).
+    if (cfg.demo.initial != builtin_defaults()["demo"]["initial"].get<std::size_t>()) so.initial = cfg.demo.initial;
     for (const auto& [pair, path] : parse_pair_csv_list(options.demo_csv)) so.csv.emplace_back(pair, path);
   } else {
     so.synthetic_pairs = cfg.demo.pairs;
+    so.initial = cfg.demo.initial;
   }
   demo_server = std::make_unique<CoreSimServer>(make_core_simulator(so));
   int port = demo_server->start("127.0.0.1", 0);

@@ -26,6 +26,9 @@
 
 namespace tbml {
 
+// Key of the kv row holding a pair's ensemble settings set through the API.
+std::string ensemble_kv_key(const std::string& pair);
+
 // What a pair's ensemble uses now: configured weights and strategy (config, then POST
 // /api/ensemble/:pair/weights) and the weights in force after realised skill had its say.
 struct PairEnsembleView {

@@ -451,7 +451,10 @@ nlohmann::json Service::set_weights(const std::string& pair, const nlohmann::jso
   if (req.strategy) d.ensemble_config->set_strategy(pair, *req.strategy);
   d.update_dynamic_weights(pair);
   s = d.ensemble_view(pair);
-  d.store(WeightChange{0, pair, now_ms(), to_string(s.strategy), s.configured, "set through the API"});
+  const std::int64_t now = now_ms();
+  d.store(WeightChange{0, pair, now, to_string(s.strategy), s.configured, "set through the API"});
+  d.store(KvPut{ensemble_kv_key(pair),
+                nlohmann::json{{"weights", s.configured}, {"strategy", to_string(s.strategy)}}.dump(), now});
   if (d.storage) d.storage->flush(std::chrono::seconds(2));
   return {{"pair", pair},
           {"weights", s.configured},

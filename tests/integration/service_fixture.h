@@ -25,12 +25,14 @@ inline JsonReply request(int port, const std::string& method, const std::string&
   cli.set_connection_timeout(2, 0);
   cli.set_read_timeout(10, 0);
   cli.set_write_timeout(10, 0);
-  httplib::Result r;
-  if (method == "GET") r = cli.Get(path, headers);
-  else if (method == "POST") r = cli.Post(path, headers, body, "application/json");
-  else if (method == "DELETE") r = cli.Delete(path, headers, body, "application/json");
-  else if (method == "PUT") r = cli.Put(path, headers, body, "application/json");
-  else if (method == "OPTIONS") r = cli.Options(path, headers);
+  auto send = [&]() -> httplib::Result {
+    if (method == "POST") return cli.Post(path, headers, body, "application/json");
+    if (method == "DELETE") return cli.Delete(path, headers, body, "application/json");
+    if (method == "PUT") return cli.Put(path, headers, body, "application/json");
+    if (method == "OPTIONS") return cli.Options(path, headers);
+    return cli.Get(path, headers);
+  };
+  httplib::Result r = send();
   JsonReply out;
   if (!r) return out;
   out.status = r->status;
@@ -80,6 +82,45 @@ inline bool is_contract_error(const JsonReply& r) {
   return r.body.is_object() && r.body.contains("error") && r.body["error"].is_string() &&
          r.body.contains("message") && r.body["message"].is_string() && r.body.contains("timestamp") &&
          r.body["timestamp"].is_number_integer();
+}
+
+}  // namespace tbml::testing
+
+#include <cmath>
+#include <cstdint>
+#include <fstream>
+
+namespace tbml::testing {
+
+// A deterministic hourly candle CSV with trending regimes, so models have something to learn.
+inline void write_synthetic_csv(const std::string& path, int n, std::uint64_t seed = 7) {
+  std::ofstream out(path);
+  out << "timestamp,open,high,low,close,volume\n";
+  std::uint64_t state = seed;
+  auto uniform = [&state] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<double>(state >> 11) / static_cast<double>(1ULL << 53);
+  };
+  double price = 100.0, drift = 0.002;
+  const std::int64_t start = 1700000000000LL - (1700000000000LL % 3600000LL);
+  for (int i = 0; i < n; ++i) {
+    if (i % 48 == 0) drift = (uniform() < 0.5 ? -1 : 1) * 0.003;
+    double open = price;
+    double ret = drift + (uniform() - 0.5) * 0.01;
+    price = std::max(1.0, price * std::exp(ret));
+    double high = std::max(open, price) * (1 + uniform() * 0.003);
+    double low = std::min(open, price) * (1 - uniform() * 0.003);
+    out << start + static_cast<std::int64_t>(i) * 3600000LL << "," << open << "," << high << "," << low << ","
+        << price << "," << 1000 + uniform() * 500 << "\n";
+  }
+}
+
+// Runs `tbml train` and returns its exit status; output goes to <out>/train.log.
+inline int train_offline(const std::string& csv, const std::string& out, int epochs) {
+  ChildProcess p({TBML_BINARY, "train", "--csv", "BTC=" + csv, "--out", out, "--epochs", std::to_string(epochs),
+                  "--patience", "2", "--threads", "1"},
+                 {}, out + "/train.log");
+  return p.wait(std::chrono::minutes(4));
 }
 
 }  // namespace tbml::testing

@@ -114,9 +114,6 @@ TEST(Acceptance, CancelledOrOutOfRangeIsRejected) {
   EXPECT_FALSE(decide_replacement(report(0.1, 1.5), std::nullopt, false).accept);
 }
 
-}  // namespace
-}  // namespace tbml
-
 TEST(Acceptance, BaseRateFloorUsesTheTrainingBaseRate) {
   // A regime shift: 52 % up in training, 69 % up in the test part. Always forecasting 0.516 scores
   // 0.691*0.484^2 + 0.309*0.516^2 = 0.2441 on the test part; the test base rate itself (0.2136) would be
@@ -132,3 +129,6 @@ TEST(Acceptance, BaseRateFloorUsesTheTrainingBaseRate) {
   EXPECT_FALSE(d.accept) << d.reason;
   EXPECT_NE(d.reason.find("0.5160"), std::string::npos) << d.reason;
 }
+
+}  // namespace
+}  // namespace tbml
