@@ -4,9 +4,13 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <functional>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "tbml/api/routes.h"
 #include "tbml/service/api_error.h"
@@ -39,6 +43,82 @@ std::string sanitize_request_id(const std::string& raw) {
   return out;
 }
 
+// True on the threads that serve connections beyond server.maxConnections: their requests get a fast 503.
+thread_local bool tl_overflow_connection = false;
+
+// httplib's task queue with admission control. Each task is one accepted connection; httplib hides the
+// socket inside the task, so a connection can't simply be dropped (that would leak the socket). Instead,
+// connections beyond `max_connections` (queued + being served) go to a small separate pool whose threads
+// answer every request with 503 before the body is read, and the connection is closed by the client.
+class BoundedTaskQueue : public httplib::TaskQueue {
+ public:
+  BoundedTaskQueue(std::size_t workers, std::size_t max_connections, std::size_t overflow_workers)
+      : max_connections_(std::max<std::size_t>(1, max_connections)) {
+    for (std::size_t i = 0; i < std::max<std::size_t>(1, workers); ++i)
+      threads_.emplace_back([this] { work(main_, false); });
+    for (std::size_t i = 0; i < std::max<std::size_t>(1, overflow_workers); ++i)
+      threads_.emplace_back([this] { work(overflow_, true); });
+  }
+
+  void enqueue(std::function<void()> fn) override {
+    {
+      std::lock_guard lock(mutex_);
+      if (admitted_ < max_connections_) {
+        ++admitted_;
+        main_.push_back(std::move(fn));
+      } else {
+        ++rejected_total_;
+        overflow_.push_back(std::move(fn));
+      }
+    }
+    cv_.notify_all();
+  }
+
+  // Called by httplib after the listening socket is closed: every queued connection is still served.
+  void shutdown() override {
+    {
+      std::lock_guard lock(mutex_);
+      shutting_down_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+
+ private:
+  void work(std::deque<std::function<void()>>& queue, bool overflow) {
+    tl_overflow_connection = overflow;
+    for (;;) {
+      std::function<void()> fn;
+      {
+        std::unique_lock lock(mutex_);
+        cv_.wait(lock, [&] { return shutting_down_ || !queue.empty(); });
+        if (queue.empty()) return;  // shutting down and drained
+        fn = std::move(queue.front());
+        queue.pop_front();
+      }
+      try {
+        fn();
+      } catch (...) {
+        // httplib's connection processing does not throw; never let a worker die if it does.
+      }
+      if (!overflow) {
+        std::lock_guard lock(mutex_);
+        --admitted_;
+      }
+    }
+  }
+
+  const std::size_t max_connections_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> main_;
+  std::deque<std::function<void()>> overflow_;
+  std::size_t admitted_ = 0;
+  std::uint64_t rejected_total_ = 0;
+  bool shutting_down_ = false;
+  std::vector<std::thread> threads_;
+};
+
 }  // namespace
 
 struct HttpServer::Impl {
@@ -47,10 +127,12 @@ struct HttpServer::Impl {
   httplib::Server server;
   std::thread thread;
   std::atomic<std::uint64_t> request_counter{0};
+  std::atomic<bool> ready{true};
   std::shared_ptr<spdlog::logger> log = get_logger("api");
   RouteTable routes;
 
-  Impl(Service& s, HttpServerOptions o) : service(s), options(std::move(o)), routes(make_route_table(s)) {}
+  Impl(Service& s, HttpServerOptions o)
+      : service(s), options(std::move(o)), ready(options.start_ready), routes(make_route_table(s)) {}
 
   void set_cors(const httplib::Request& req, httplib::Response& res) const {
     const auto& origins = options.cors_origins;
@@ -99,6 +181,10 @@ struct HttpServer::Impl {
         res.set_header("Access-Control-Allow-Headers", "Content-Type, Authorization, X-Request-Id");
         res.set_header("Access-Control-Max-Age", "600");
         label = "preflight";
+      } else if (!ready.load(std::memory_order_acquire)) {
+        label = "starting";
+        res.set_header("Retry-After", "1");
+        throw unavailable("Service starting", "The service is starting; retry shortly", {{"status", "starting"}});
       } else {
         RouteMatch match = routes.match(req.method, req.path);
         if (match.route == nullptr) {
@@ -151,8 +237,29 @@ HttpServer::~HttpServer() { stop(); }
 int HttpServer::start() {
   Impl& d = *impl_;
   auto& svr = d.server;
-  const int threads = d.options.threads;
-  svr.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
+  const auto threads = static_cast<std::size_t>(std::max(1, d.options.threads));
+  const auto max_connections = static_cast<std::size_t>(std::max(d.options.threads, d.options.max_connections));
+  svr.new_task_queue = [threads, max_connections] {
+    return new BoundedTaskQueue(threads, max_connections, 2);
+  };
+  // Connections over the cap are answered here, before the body is read.
+  svr.set_pre_routing_handler([&d](const httplib::Request& req, httplib::Response& res) {
+    // Range requests are not supported (RFC 9110 lets a server ignore Range). httplib would otherwise cut
+    // every body, error JSON included, to the requested bytes. The Request is a non-const local of
+    // httplib's connection loop, so clearing its parsed ranges here is well defined.
+    const_cast<httplib::Request&>(req).ranges.clear();
+    if (!tl_overflow_connection) return httplib::Server::HandlerResponse::Unhandled;
+    d.set_cors(req, res);
+    res.set_header("Retry-After", "1");
+    res.set_header("Connection", "close");
+    d.send_json(res, 503,
+                error_body(503, "Server busy",
+                           "More than " + std::to_string(d.options.max_connections) +
+                               " connections are open; retry shortly",
+                           {{"maxConnections", d.options.max_connections}}));
+    d.service.observe_request("overflow", 503, 0.0);
+    return httplib::Server::HandlerResponse::Handled;
+  });
   svr.set_payload_max_length(d.options.max_body_bytes);
   svr.set_read_timeout(d.options.read_timeout_ms / 1000, (d.options.read_timeout_ms % 1000) * 1000);
   svr.set_write_timeout(d.options.write_timeout_ms / 1000, (d.options.write_timeout_ms % 1000) * 1000);
@@ -161,8 +268,12 @@ int HttpServer::start() {
     int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const void*>(&yes), sizeof yes);
   });
+  // httplib writes headers and body separately; without TCP_NODELAY, Nagle plus delayed ACKs add ~40 ms
+  // to every response on a kept-alive connection.
+  svr.set_tcp_nodelay(true);
   svr.set_keep_alive_max_count(10000);
-  svr.set_keep_alive_timeout(5);
+  // Short: an idle kept-alive connection holds a worker, and delays shutdown, for up to this long.
+  svr.set_keep_alive_timeout(2);
   auto handler = [&d](const httplib::Request& req, httplib::Response& res) { d.dispatch(req, res); };
   svr.Get(".*", handler);
   svr.Post(".*", handler);
@@ -202,6 +313,8 @@ int HttpServer::start() {
   while (!svr.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   return port;
 }
+
+void HttpServer::mark_ready() { impl_->ready.store(true, std::memory_order_release); }
 
 void HttpServer::stop() {
   if (!impl_) return;

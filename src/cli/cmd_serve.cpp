@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <iostream>
 #include <thread>
 
@@ -15,6 +16,11 @@
 
 namespace tbml::cli {
 namespace {
+
+// Graceful work (requests, the current training batch, the storage flush) gets this long after the
+// signal; the watchdog ends the process at the hard limit, inside the 10 s that operators are promised.
+constexpr int kShutdownBudgetMs = 8500;
+constexpr int kShutdownHardLimitMs = 9700;
 
 struct ServeArgs {
   std::string config_file;
@@ -77,11 +83,14 @@ int run_serve(const ServeArgs& args) {
   http.max_body_bytes = config.server.max_body_bytes;
   http.read_timeout_ms = config.server.read_timeout_ms;
   http.write_timeout_ms = config.server.write_timeout_ms;
+  http.max_connections = config.server.max_connections;
   http.access_log = config.logging.access_log;
+  http.start_ready = false;
   HttpServer server(service, http);
   int port = server.start();
   log->info("HTTP API listening on {}:{}", config.server.host, port);
   service.start();
+  server.mark_ready();
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
@@ -92,8 +101,21 @@ int run_serve(const ServeArgs& args) {
     ::_exit(130);
   });
   second.detach();
-  server.stop();
-  service.stop(8000);
+  // The whole shutdown must fit in 10 s. If a step overruns (a client that never finishes, a training
+  // step that ignores cancellation) the process leaves with a non-zero status rather than hanging.
+  const auto signalled = std::chrono::steady_clock::now();
+  std::thread watchdog([] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(kShutdownHardLimitMs));
+    static const char msg[] = "tbml: graceful shutdown overran its deadline; exiting\n";
+    [[maybe_unused]] auto n = ::write(STDERR_FILENO, msg, sizeof msg - 1);
+    ::_exit(1);
+  });
+  watchdog.detach();
+  server.stop();  // stop accepting; in-flight requests finish (each read/write bounded by its timeout)
+  const auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - signalled);
+  const int budget = std::max(1000, kShutdownBudgetMs - static_cast<int>(spent.count()));
+  log->info("HTTP server stopped after {} ms; stopping the service within {} ms", spent.count(), budget);
+  service.stop(budget);
   log->info("stopped cleanly");
   spdlog::shutdown();
   return 0;

@@ -33,6 +33,17 @@ std::string trim(const std::string& s) {
   return s.substr(b, e - b + 1);
 }
 
+json comma_list(const std::string& text) {
+  json arr = json::array();
+  std::stringstream items(text);
+  std::string item;
+  while (std::getline(items, item, ',')) {
+    item = trim(item);
+    if (!item.empty()) arr.push_back(item);
+  }
+  return arr;
+}
+
 // Keys whose value is a free-form object (model names, architecture settings): their inner keys are
 // validated by the component that reads them, not against the defaults.
 bool is_open_object(const std::string& path) {
@@ -277,25 +288,8 @@ void apply_override(json& doc, const std::string& dotted_key, const std::string&
       *target = d;
     } else if (type_of.is_array() && !v.empty() && v.front() == '[') {
       *target = json::parse(v);  // a JSON list, e.g. [32,64]
-    } else if (type_of.is_array()) {
-      json arr = json::array();
-      std::stringstream items(v);
-      std::string item;
-      while (std::getline(items, item, ',')) {
-        item = trim(item);
-        if (!item.empty()) arr.push_back(item);
-      }
-      *target = arr;
-    } else if (type_of.is_string() && dotted_key == "core.pairs" && v != "auto") {
-      // "core.pairs" is "auto" or a comma list.
-      json arr = json::array();
-      std::stringstream items(v);
-      std::string item;
-      while (std::getline(items, item, ',')) {
-        item = trim(item);
-        if (!item.empty()) arr.push_back(item);
-      }
-      *target = arr;
+    } else if (type_of.is_array() || (dotted_key == "core.pairs" && v != "auto")) {
+      *target = comma_list(v);  // "core.pairs" is "auto" or a comma list
     } else if (type_of.is_string()) {
       *target = v;
     } else {

@@ -46,15 +46,15 @@ AcceptanceDecision decide_replacement(const TrainingReport& candidate,
   const double floor = constant_forecast_brier(climatology, test.base_rate);
   if (test.brier > floor + kBrierEpsilon) {
     return reject(fmt::format(
-        "candidate test Brier {:.5f} is worse than always predicting the base rate {:.4f} (Brier "
+        "candidate test Brier {:.5f} is worse than the base-rate forecast (always {:.4f}, Brier "
         "{:.5f}; test base rate {:.4f}, {} test samples)",
         test.brier, climatology, floor, test.base_rate, test.samples));
   }
 
   if (!has_incumbent) {
     return accept(fmt::format(
-        "no model is serving; candidate test Brier {:.5f} beats always predicting the base rate "
-        "{:.4f} (Brier {:.5f}) on {} test samples",
+        "no model is serving; candidate test Brier {:.5f} beats the base-rate forecast (always "
+        "{:.4f}, Brier {:.5f}) on {} test samples",
         test.brier, climatology, floor, test.samples));
   }
   if (!incumbent_on_same_test) {

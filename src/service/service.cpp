@@ -529,7 +529,9 @@ void Service::stop(int deadline_ms) {
   d.scheduler_cv.notify_all();
   if (d.scheduler.joinable()) d.scheduler.join();
   if (d.poller) d.poller->stop();
-  if (d.queue) d.queue->stop(std::chrono::milliseconds(std::max(0, deadline_ms - 2000)));
+  // A training run takes minutes, so waiting for it is pointless: cancel at once, which ends it after
+  // the batch in progress (the trainer checks between batches); the serving model is untouched.
+  if (d.queue) d.queue->stop(std::chrono::milliseconds(0));
   if (d.demo_server) d.demo_server->stop();
   if (d.storage) d.storage->shutdown();
 }

@@ -26,11 +26,18 @@ inline JsonReply request(int port, const std::string& method, const std::string&
   cli.set_read_timeout(10, 0);
   cli.set_write_timeout(10, 0);
   auto send = [&]() -> httplib::Result {
+    if (method == "GET") return cli.Get(path, headers);
     if (method == "POST") return cli.Post(path, headers, body, "application/json");
     if (method == "DELETE") return cli.Delete(path, headers, body, "application/json");
     if (method == "PUT") return cli.Put(path, headers, body, "application/json");
     if (method == "OPTIONS") return cli.Options(path, headers);
-    return cli.Get(path, headers);
+    // Any other method, e.g. PATCH or a made-up one, as a raw request.
+    httplib::Request req;
+    req.method = method;
+    req.path = path;
+    req.headers = headers;
+    req.body = body;
+    return cli.send(req);
   };
   httplib::Result r = send();
   JsonReply out;

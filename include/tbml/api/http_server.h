@@ -20,7 +20,12 @@ struct HttpServerOptions {
   std::size_t max_body_bytes = 1 << 20;
   int read_timeout_ms = 5000;
   int write_timeout_ms = 5000;
+  // Connections queued or being served at once; beyond it a connection is answered 503 "Server busy".
+  int max_connections = 512;
   bool access_log = false;  // info level when true, debug otherwise
+  // False: every request (health too) answers 503 "Service starting" until mark_ready(), because the
+  // Service must not be queried while Service::start() is still building its parts.
+  bool start_ready = true;
 };
 
 class HttpServer {
@@ -34,6 +39,8 @@ class HttpServer {
   int start();
   // Stops accepting, lets in-flight requests finish, joins.
   void stop();
+  // Lets requests reach the Service (see HttpServerOptions::start_ready).
+  void mark_ready();
 
  private:
   struct Impl;

@@ -1,0 +1,140 @@
+// Resource limits: body size (413, configurable), the connection cap (fast 503 beyond it), read timeouts
+// against slow clients, and /metrics in Prometheus text format.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <sstream>
+#include <thread>
+
+#include "raw_http.h"
+#include "service_fixture.h"
+
+using namespace tbml::testing;
+
+TEST(Limits, BodyLimitIsConfigurableAndAnswers413InContractShape) {
+  DemoService service({"--set", "training.autoTrain=false", "--set", "demo.pairs=BTC", "--set",
+                       "server.maxBodyBytes=2048", "--set", "server.readTimeoutMs=2000"});
+  ASSERT_TRUE(service.wait_healthy()) << service.log();
+  // Just under the limit: parsed and rejected by validation, not by size.
+  std::string small = "{\"maxAgeHours\": 1" + std::string(2000, ' ') + "}";
+  auto ok = request(service.port(), "POST", "/api/storage/cleanup", small);
+  EXPECT_EQ(ok.status, 200) << ok.raw;
+  std::string big = "{\"maxAgeHours\": 1" + std::string(3000, ' ') + "}";
+  auto too_big = request(service.port(), "POST", "/api/storage/cleanup", big);
+  EXPECT_EQ(too_big.status, 413) << too_big.raw;
+  EXPECT_TRUE(is_contract_error(too_big)) << too_big.raw;
+  EXPECT_NE(too_big.body["message"].get<std::string>().find("2048"), std::string::npos);
+  // A lying Content-Length: httplib discards what is announced before answering 413, so a client that
+  // stops sending is simply dropped at the read timeout; it ties up nothing for longer.
+  const auto t0 = std::chrono::steady_clock::now();
+  auto huge = raw_exchange(service.port(), "POST /api/storage/save HTTP/1.1\r\nContent-Length: 999999999\r\n\r\n{}",
+                           std::chrono::milliseconds(8000));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(7000));
+  if (huge.answered) {
+    EXPECT_EQ(huge.status, 413) << huge.head;
+  }
+  EXPECT_EQ(get(service.port(), "/api/health").status, 200);
+  EXPECT_EQ(service.process().stop(), 0);
+}
+
+TEST(Limits, DefaultBodyLimitIsOneMebibyte) {
+  DemoService service({"--set", "training.autoTrain=false", "--set", "demo.pairs=BTC"});
+  ASSERT_TRUE(service.wait_healthy()) << service.log();
+  std::string at_limit = "{\"maxAgeHours\": 1" + std::string((1 << 20) - 18, ' ') + "}";
+  ASSERT_EQ(at_limit.size(), static_cast<std::size_t>(1 << 20));
+  auto at = request(service.port(), "POST", "/api/storage/cleanup", at_limit);
+  EXPECT_EQ(at.status, 200) << at.raw;
+  auto over = request(service.port(), "POST", "/api/storage/cleanup", at_limit + " ");
+  EXPECT_EQ(over.status, 413) << over.raw;
+  EXPECT_TRUE(is_contract_error(over));
+  EXPECT_EQ(service.process().stop(), 0);
+}
+
+TEST(Limits, MetricsArePrometheusText) {
+  DemoService service({"--set", "training.autoTrain=false", "--set", "demo.pairs=BTC"});
+  ASSERT_TRUE(service.wait_healthy()) << service.log();
+  get(service.port(), "/api/nope");
+  get(service.port(), "/api/features/BTC");
+  auto m = get(service.port(), "/metrics");
+  ASSERT_EQ(m.status, 200);
+  EXPECT_EQ(m.content_type.rfind("text/plain", 0), 0u) << m.content_type;
+  EXPECT_NE(m.raw.find("# TYPE "), std::string::npos);
+  EXPECT_NE(m.raw.find("# HELP "), std::string::npos);
+  EXPECT_NE(m.raw.find("tbml_http_requests_total"), std::string::npos) << m.raw;
+  // Every sample line is `name{labels} value` with a numeric value.
+  std::istringstream lines(m.raw);
+  std::string line;
+  int samples = 0;
+  while (std::getline(lines, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    ++samples;
+    auto space = line.rfind(' ');
+    ASSERT_NE(space, std::string::npos) << line;
+    const std::string value = line.substr(space + 1);
+    char* end = nullptr;
+    std::strtod(value.c_str(), &end);
+    EXPECT_TRUE(end && *end == '\0') << "not a number in: " << line;
+    const std::string name = line.substr(0, line.find_first_of("{ "));
+    EXPECT_EQ(name.find_first_not_of("abcdefghijklmnopqrstuvwxyz_:0123456789"), std::string::npos) << line;
+  }
+  EXPECT_GT(samples, 5);
+  EXPECT_NE(m.raw.find("404"), std::string::npos) << "request counts are labelled by status";
+  EXPECT_EQ(service.process().stop(), 0);
+}
+
+TEST(Limits, ConnectionsBeyondTheCapGetAFast503AndTheServerRecovers) {
+  DemoService service({"--set", "training.autoTrain=false", "--set", "demo.pairs=BTC", "--set", "server.threads=2",
+                       "--set", "server.maxConnections=4", "--set", "server.readTimeoutMs=3000"});
+  ASSERT_TRUE(service.wait_healthy()) << service.log();
+  const int port = service.port();
+  // Four silent connections occupy both workers and the two queue places.
+  std::vector<int> idle;
+  for (int i = 0; i < 4; ++i) {
+    int fd = raw_connect(port);
+    ASSERT_GE(fd, 0);
+    idle.push_back(fd);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const auto t0 = std::chrono::steady_clock::now();
+  RawReply busy = raw_exchange(port, "GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n", std::chrono::milliseconds(2000));
+  const auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_EQ(busy.status, 503) << busy.head << busy.body;
+  EXPECT_EQ(busy.json.is_object() ? busy.json.value("error", "") : "", "Server busy") << busy.body;
+  EXPECT_EQ(busy.header("Retry-After"), "1");
+  EXPECT_LT(took, std::chrono::milliseconds(1000)) << "the refusal must not wait for a worker";
+  for (int fd : idle) ::close(fd);
+  EXPECT_TRUE(wait_until([&] { return get(port, "/api/health").status == 200; }, std::chrono::seconds(10)));
+  auto m = get(port, "/metrics");
+  EXPECT_NE(m.raw.find("overflow"), std::string::npos) << "refusals are counted";
+  EXPECT_EQ(service.process().stop(), 0);
+}
+
+TEST(Limits, SlowClientsAreCutOffByTheReadTimeout) {
+  DemoService service({"--set", "training.autoTrain=false", "--set", "demo.pairs=BTC", "--set", "server.threads=2",
+                       "--set", "server.readTimeoutMs=1000"});
+  ASSERT_TRUE(service.wait_healthy()) << service.log();
+  const int port = service.port();
+  // A client that starts a request and stalls: the server gives up on it after the read timeout.
+  int fd = raw_connect(port);
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(raw_send_all(fd, "POST /api/storage/cleanup HTTP/1.1\r\nContent-Length: 100\r\n\r\n{\"max"));
+  const auto t0 = std::chrono::steady_clock::now();
+  // While it stalls, the other worker still answers.
+  EXPECT_EQ(get(port, "/api/health").status, 200);
+  RawReply r = raw_read_reply(fd, std::chrono::milliseconds(8000));
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  ::close(fd);
+  EXPECT_LT(waited, std::chrono::milliseconds(7000)) << "the stalled connection must be closed by the server";
+  if (r.answered) {
+    EXPECT_GE(r.status, 400);
+    EXPECT_LT(r.status, 500);
+  }
+  // A client that never sends anything is dropped too.
+  int silent = raw_connect(port);
+  const auto t1 = std::chrono::steady_clock::now();
+  raw_read_reply(silent, std::chrono::milliseconds(12000));
+  EXPECT_LT(std::chrono::steady_clock::now() - t1, std::chrono::milliseconds(11000));
+  ::close(silent);
+  EXPECT_EQ(get(port, "/api/health").status, 200);
+  EXPECT_EQ(service.process().stop(), 0);
+}
