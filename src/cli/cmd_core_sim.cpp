@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "cli/commands.h"
+#include "cli/stop_signals.h"
 #include "tbml/market/candle_csv.h"
 #include "tbml/sim/core_sim_factory.h"
 #include "tbml/sim/core_sim_server.h"
@@ -82,13 +83,7 @@ int run_core_sim(const CoreSimArgs& args) {
     return 2;
   }
 
-  // Block the stop signals before the server threads exist, so only sigwait below receives them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  ::signal(SIGPIPE, SIG_IGN);
+  install_stop_handlers();
 
   CoreSimServer server(simulator);
   int port = 0;
@@ -106,8 +101,7 @@ int run_core_sim(const CoreSimArgs& args) {
                                      : "only via POST /sim/advance",
             args.fault);
 
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  const int signal_number = wait_for_stop_signal();
   log->info("received signal {}, stopping", signal_number);
   server.stop();
   return 0;

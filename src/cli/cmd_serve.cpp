@@ -4,10 +4,13 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cerrno>
 #include <iostream>
+#include <stdexcept>
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/stop_signals.h"
 #include "tbml/api/http_server.h"
 #include "tbml/config/config.h"
 #include "tbml/service/service.h"
@@ -53,13 +56,7 @@ ConfigSources sources_from(const ServeArgs& a) {
 }
 
 int run_serve(const ServeArgs& args) {
-  // Block the stop signals in every thread; this thread waits for them with sigwait.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  ::signal(SIGPIPE, SIG_IGN);
+  install_stop_handlers();
 
   Config config = load_config(sources_from(args));
   set_log_level(config.logging.level);
@@ -92,15 +89,8 @@ int run_serve(const ServeArgs& args) {
   service.start();
   server.mark_ready();
 
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
+  const int sig = wait_for_stop_signal();
   log->info("received {}, shutting down (a second signal exits at once)", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-  std::thread second([&stop_signals] {
-    int again = 0;
-    sigwait(&stop_signals, &again);
-    ::_exit(130);
-  });
-  second.detach();
   // The whole shutdown must fit in 10 s. If a step overruns (a client that never finishes, a training
   // step that ignores cancellation) the process leaves with a non-zero status rather than hanging.
   const auto signalled = std::chrono::steady_clock::now();

@@ -75,7 +75,7 @@ SplitMetrics SplitMetrics::from_json(const json& j) {
 }
 
 json TrainingReport::to_json() const {
-  return json{{"train", train.to_json()},
+  json j{{"train", train.to_json()},
               {"validation", validation.to_json()},
               {"test", test.to_json()},
               {"epochsRun", epochs_run},
@@ -84,6 +84,8 @@ json TrainingReport::to_json() const {
               {"dataFrom", data_from},
               {"dataTo", data_to},
               {"cancelled", cancelled}};
+  if (test_uncalibrated) j["testUncalibrated"] = test_uncalibrated->to_json();
+  return j;
 }
 
 TrainingReport TrainingReport::from_json(const json& j) {
@@ -97,6 +99,8 @@ TrainingReport TrainingReport::from_json(const json& j) {
   r.data_from = required<std::int64_t>(j, "dataFrom");
   r.data_to = required<std::int64_t>(j, "dataTo");
   r.cancelled = optional_value<bool>(j, "cancelled", false);
+  const json uncalibrated = optional_value<json>(j, "testUncalibrated", json());
+  if (!uncalibrated.is_null()) r.test_uncalibrated = SplitMetrics::from_json(uncalibrated);
   return r;
 }
 

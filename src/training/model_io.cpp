@@ -48,6 +48,7 @@ ModelArtifact export_model(const Model& model) {
   artifact.meta["format"] = kFormat;
   artifact.meta["normaliser"] = torch_model->normaliser().to_json();
   artifact.meta["architecture"] = torch_model->architecture();
+  artifact.meta["calibration"] = torch_model->calibrator().to_json();
   artifact.meta["weightsBytes"] = artifact.weights.size();
   artifact.meta["weightsChecksum"] = checksum_hex(artifact.weights);
   return artifact;
@@ -80,7 +81,12 @@ ModelPtr import_model(const ModelArtifact& artifact) {
       fail("network has " + std::to_string(training::count_parameters(*net)) + " parameters, meta says " +
            std::to_string(info.parameters));
 
-    auto model = std::make_shared<training::TorchModel>(std::move(info), std::move(normaliser), arch, net);
+    // Models saved before calibration existed have no "calibration" key: they serve raw probabilities.
+    const auto it = meta.find("calibration");
+    const PlattCalibrator calibrator =
+        it == meta.end() ? PlattCalibrator() : PlattCalibrator::from_json(*it);
+    auto model = std::make_shared<training::TorchModel>(std::move(info), std::move(normaliser), arch, net,
+                                                        calibrator);
     // One trial prediction so a model that cannot run is rejected here, not on the request path.
     const ModelInfo& loaded = model->info();
     std::vector<float> zeros(loaded.sequence_length * loaded.feature_names.size(), 0.0f);

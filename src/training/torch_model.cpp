@@ -15,9 +15,9 @@ std::vector<double> probabilities(SequenceNet& net, const torch::Tensor& windows
 }
 
 TorchModel::TorchModel(ModelInfo info, Normaliser normaliser, nlohmann::json architecture,
-                       std::shared_ptr<SequenceNet> net)
+                       std::shared_ptr<SequenceNet> net, PlattCalibrator calibrator)
     : info_(std::move(info)), normaliser_(std::move(normaliser)), architecture_(std::move(architecture)),
-      net_(std::move(net)) {
+      net_(std::move(net)), calibrator_(calibrator) {
   if (!net_) throw std::invalid_argument("model needs a network");
   if (normaliser_.width() != info_.feature_names.size())
     throw std::invalid_argument("normaliser width " + std::to_string(normaliser_.width()) + " differs from " +
@@ -26,6 +26,10 @@ TorchModel::TorchModel(ModelInfo info, Normaliser normaliser, nlohmann::json arc
 }
 
 std::vector<double> TorchModel::predict(const float* windows, std::size_t batch) const {
+  return calibrator_.apply(predict_uncalibrated(windows, batch));
+}
+
+std::vector<double> TorchModel::predict_uncalibrated(const float* windows, std::size_t batch) const {
   if (batch == 0) return {};
   if (windows == nullptr) throw std::invalid_argument("predict: null window data");
   const std::size_t steps = info_.sequence_length;

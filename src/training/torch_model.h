@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include "networks.h"
+#include "tbml/training/calibration.h"
 #include "tbml/models/model.h"
 #include "tbml/training/normaliser.h"
 
@@ -10,10 +11,15 @@ namespace tbml::training {
 
 class TorchModel final : public Model {
  public:
-  TorchModel(ModelInfo info, Normaliser normaliser, nlohmann::json architecture, std::shared_ptr<SequenceNet> net);
+  TorchModel(ModelInfo info, Normaliser normaliser, nlohmann::json architecture, std::shared_ptr<SequenceNet> net,
+             PlattCalibrator calibrator = {});
 
   const ModelInfo& info() const override { return info_; }
+  // Calibrated probabilities: what the service serves.
   std::vector<double> predict(const float* windows, std::size_t batch) const override;
+  // The network's own probabilities, before the calibrator.
+  std::vector<double> predict_uncalibrated(const float* windows, std::size_t batch) const;
+  const PlattCalibrator& calibrator() const { return calibrator_; }
 
   const Normaliser& normaliser() const { return normaliser_; }
   const nlohmann::json& architecture() const { return architecture_; }
@@ -24,6 +30,7 @@ class TorchModel final : public Model {
   Normaliser normaliser_;
   nlohmann::json architecture_;
   std::shared_ptr<SequenceNet> net_;
+  PlattCalibrator calibrator_;
   // torch modules are not documented as safe for concurrent forward calls; inference is short.
   mutable std::mutex mutex_;
 };

@@ -9,6 +9,7 @@
 
 #include "networks.h"
 #include "tbml/features/feature_pipeline.h"
+#include "tbml/training/calibration.h"
 #include "tbml/training/dataset.h"
 #include "tbml/training/metrics.h"
 #include "tbml/training/normaliser.h"
@@ -267,8 +268,14 @@ TrainResult train_model(ModelType type, const Series& series, const TrainOptions
 
   restore_state(*net, best_state);
   report.train = split_metrics(evaluate(*net, rows, width, steps, ds.train), labels_of(ds.train));
-  report.validation = split_metrics(evaluate(*net, rows, width, steps, ds.validation), y_val);
-  report.test = split_metrics(evaluate(*net, rows, width, steps, ds.test), labels_of(ds.test));
+  const std::vector<double> p_val_best = evaluate(*net, rows, width, steps, ds.validation);
+  report.validation = split_metrics(p_val_best, y_val);
+  // Calibrated on validation predictions only; the test part stays unseen by both network and calibrator.
+  const PlattCalibrator calibrator = PlattCalibrator::fit(p_val_best, y_val);
+  const std::vector<double> p_test = evaluate(*net, rows, width, steps, ds.test);
+  const std::vector<std::uint8_t> y_test = labels_of(ds.test);
+  report.test_uncalibrated = split_metrics(p_test, y_test);
+  report.test = split_metrics(calibrator.apply(p_test), y_test);
   report.data_from = ds.data_from;
   report.data_to = ds.data_to;
   report.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -280,7 +287,7 @@ TrainResult train_model(ModelType type, const Series& series, const TrainOptions
 
   TrainResult result;
   result.report = report;
-  result.model = std::make_shared<training::TorchModel>(info, normaliser, arch, net);
+  result.model = std::make_shared<training::TorchModel>(info, normaliser, arch, net, calibrator);
   if (control.incumbent) {
     try {
       score_incumbent(*control.incumbent, series, info, ds.test, result);

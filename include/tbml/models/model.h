@@ -32,7 +32,10 @@ struct SplitMetrics {
 };
 
 struct TrainingReport {
+  // train and validation: the network's own output (the calibrator is fitted on validation predictions);
+  // test: calibrated, as served.
   SplitMetrics train, validation, test;
+  std::optional<SplitMetrics> test_uncalibrated;  // the test part before calibration (absent in old meta)
   int epochs_run = 0;
   int best_epoch = 0;
   double wall_seconds = 0.0;

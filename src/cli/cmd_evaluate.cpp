@@ -1,0 +1,149 @@
+// `tbml evaluate`: walk-forward evaluation of every model, ensemble strategy and baseline on candle CSVs.
+// Markdown report on stdout (or --md), every number in --json, SVG charts with --plot. Thin: the logic
+// lives in the evaluation library.
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "tbml/evaluation/charts.h"
+#include "tbml/evaluation/evaluator.h"
+#include "tbml/evaluation/report.h"
+#include "tbml/market/candle_csv.h"
+#include "tbml/market/series.h"
+#include "tbml/training/torch_runtime.h"
+#include "tbml/util/atomic_file.h"
+
+namespace tbml::cli {
+namespace {
+
+struct EvaluateArgs {
+  std::vector<std::string> csv;
+  std::string models = "lstm,gru,cnn,transformer";
+  std::string json_path, md_path, plot_dir;
+  std::size_t max_candles = 4000;
+  evaluation::EvaluationOptions options;
+};
+
+std::vector<ModelType> parse_models(const std::string& list) {
+  std::vector<ModelType> out;
+  std::stringstream in(list);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    const auto b = item.find_first_not_of(" \t");
+    const auto e = item.find_last_not_of(" \t");
+    const std::string name = b == std::string::npos ? "" : item.substr(b, e - b + 1);
+    const auto type = parse_model_type(name);
+    if (!type) throw std::invalid_argument("--models: unknown model '" + name + "' (lstm, gru, cnn, transformer)");
+    out.push_back(*type);
+  }
+  if (out.empty()) throw std::invalid_argument("--models: no model given");
+  return out;
+}
+
+// The command line exactly as typed, for the report (Linux keeps it in /proc/self/cmdline).
+std::string command_line() {
+  std::ifstream in("/proc/self/cmdline", std::ios::binary);
+  std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string out;
+  std::string arg;
+  for (char c : raw) {
+    if (c != '\0') {
+      arg += c;
+      continue;
+    }
+    if (!out.empty()) out += ' ';
+    out += arg.find_first_of(" \t\"'") == std::string::npos ? arg : "'" + arg + "'";
+    arg.clear();
+  }
+  return out;
+}
+
+int run_evaluate(EvaluateArgs args) {
+  const auto started = std::chrono::steady_clock::now();
+  std::vector<PairCsv> inputs;
+  try {
+    std::string list;
+    for (const auto& item : args.csv) list += (list.empty() ? "" : ",") + item;
+    inputs = parse_pair_csv_list(list);
+    args.options.models = parse_models(args.models);
+    args.options.validate();
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "evaluate: " << e.what() << "\n";
+    return 2;
+  }
+  configure_torch_threads(args.options.train.torch_threads > 0 ? args.options.train.torch_threads : 2);
+
+  std::vector<evaluation::PairEvaluation> results;
+  for (const auto& input : inputs) {
+    std::vector<Candle> candles = load_candles_csv(input.path);
+    if (args.max_candles > 0 && candles.size() > args.max_candles)
+      candles.erase(candles.begin(), candles.end() - static_cast<std::ptrdiff_t>(args.max_candles));
+    const Series series = build_series(input.pair, candles);
+    std::cerr << fmt::format("{}: {} candles from {}\n", input.pair, series.size(), input.path);
+    try {
+      results.push_back(evaluation::evaluate_pair(series, args.options,
+                                                  [](const std::string& line) { std::cerr << line << std::endl; }));
+    } catch (const std::invalid_argument& e) {
+      std::cerr << "evaluate: " << input.pair << ": " << e.what() << "\n";
+      return 2;
+    }
+  }
+
+  evaluation::EvaluationReport report = evaluation::build_report(results, args.options);
+  report.command = command_line();
+  const std::string markdown = evaluation::to_markdown(report, results);
+  if (args.md_path.empty()) {
+    std::cout << markdown;
+  } else {
+    write_file_atomic(args.md_path, markdown);
+    std::cerr << "report written to " << args.md_path << "\n";
+  }
+  if (!args.json_path.empty()) {
+    write_file_atomic(args.json_path, evaluation::to_json(report, results).dump(1) + "\n");
+    std::cerr << "JSON written to " << args.json_path << "\n";
+  }
+  if (!args.plot_dir.empty()) {
+    for (const auto& path : evaluation::write_charts(args.plot_dir, report)) std::cerr << "chart " << path << "\n";
+  }
+  std::cerr << fmt::format("evaluate: done in {:.0f} s\n",
+                           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  return 0;
+}
+
+}  // namespace
+
+void register_evaluate_command(CLI::App& app, Runner& run) {
+  auto args = std::make_shared<EvaluateArgs>();
+  auto& o = args->options;
+  auto* cmd = app.add_subcommand("evaluate", "Walk-forward out-of-sample evaluation of models, ensembles and baselines");
+  cmd->add_option("--csv", args->csv, "PAIR=file.csv (repeatable, or comma-separated)")->required();
+  cmd->add_option("--json", args->json_path, "Write every number as JSON to this file");
+  cmd->add_option("--md", args->md_path, "Write the Markdown report to this file instead of stdout");
+  cmd->add_option("--plot", args->plot_dir, "Write SVG charts (reliability, cumulative return) to this folder");
+  cmd->add_option("--models", args->models, "Comma-separated: lstm,gru,cnn,transformer")->capture_default_str();
+  cmd->add_option("--max-candles", args->max_candles, "Use only the most recent N candles of each CSV (0 = all)")
+      ->capture_default_str();
+  cmd->add_option("--train-window", o.walk.train_window, "Candles each fold trains on")->capture_default_str();
+  cmd->add_option("--block", o.walk.block, "Label candles per evaluated block")->capture_default_str();
+  cmd->add_option("--blocks", o.walk.blocks, "Blocks evaluated (the most recent ones)")->capture_default_str();
+  cmd->add_option("--retrain-every", o.walk.retrain_every, "Blocks served by one training")->capture_default_str();
+  cmd->add_option("--sequence-length", o.walk.sequence_length)->capture_default_str();
+  cmd->add_option("--horizon", o.walk.horizon, "Candles ahead the label looks")->capture_default_str();
+  cmd->add_option("--validation-fraction", o.validation_fraction, "Share of each fold's windows for validation")
+      ->capture_default_str();
+  cmd->add_option("--cost", o.cost, "Cost per trade of the long/flat rule (0.001 = 0.1 %)")->capture_default_str();
+  cmd->add_option("--epochs", o.train.epochs)->capture_default_str();
+  cmd->add_option("--patience", o.train.patience)->capture_default_str();
+  cmd->add_option("--batch-size", o.train.batch_size)->capture_default_str();
+  cmd->add_option("--learning-rate", o.train.learning_rate)->capture_default_str();
+  cmd->add_option("--seed", o.train.seed)->capture_default_str();
+  cmd->add_option("--threads", o.train.torch_threads, "Torch threads")->capture_default_str();
+  cmd->callback([args, &run] { run = [args] { return run_evaluate(*args); }; });
+}
+
+}  // namespace tbml::cli
