@@ -5,7 +5,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="$root/build"
-extra=()
+# Benchmark programs are built by scripts/bench.sh, not here: the suite does not run them.
+extra=(-DTBML_BUILD_BENCH=OFF)
 if [ "${1:-}" = "--sanitize" ]; then
   build="$root/build-sanitize"
   extra=(-DTBML_SANITIZE=ON -DTBML_BUILD_BENCH=OFF)
