@@ -20,24 +20,6 @@ using namespace tbml::bench;
 
 namespace {
 
-std::vector<Candle> random_walk(std::size_t n) {
-  std::mt19937_64 rng(7);
-  std::normal_distribution<double> step(0.0, 0.01);
-  std::vector<Candle> out(n);
-  double close = 100.0;
-  for (std::size_t i = 0; i < n; ++i) {
-    Candle& c = out[i];
-    c.timestamp = 1'600'000'000'000LL + static_cast<std::int64_t>(i) * 3'600'000LL;
-    c.open = close;
-    close *= std::exp(step(rng));
-    c.close = close;
-    c.high = std::max(c.open, c.close) * (1.0 + std::abs(step(rng)) / 4);
-    c.low = std::min(c.open, c.close) * (1.0 - std::abs(step(rng)) / 4);
-    c.volume = 1000.0 * std::exp(step(rng) * 20);
-  }
-  return out;
-}
-
 std::vector<Candle> last(const std::vector<Candle>& all, std::size_t n) {
   if (all.size() < n) throw std::invalid_argument("need " + std::to_string(n) + " candles, have " +
                                                   std::to_string(all.size()));
@@ -96,7 +78,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    const std::vector<Candle> all = csv.empty() ? random_walk(20'000) : load_candles_csv(csv);
+    const std::vector<Candle> all = csv.empty() ? bench::random_walk(20'000) : load_candles_csv(csv);
     const auto c20k = last(all, 20'000);
     const auto c1440 = last(all, 1'440);
     nlohmann::json out;

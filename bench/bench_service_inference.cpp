@@ -31,24 +31,6 @@ namespace {
 
 constexpr std::size_t kSteps = 60;
 
-std::vector<Candle> random_walk(std::size_t n, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<double> step(0.0, 0.01);
-  std::vector<Candle> out(n);
-  double close = 100.0;
-  for (std::size_t i = 0; i < n; ++i) {
-    Candle& c = out[i];
-    c.timestamp = 1'600'000'000'000LL + static_cast<std::int64_t>(i) * 3'600'000LL;
-    c.open = close;
-    close *= std::exp(step(rng));
-    c.close = close;
-    c.high = std::max(c.open, c.close) * 1.002;
-    c.low = std::min(c.open, c.close) * 0.998;
-    c.volume = 1000.0 * std::exp(step(rng) * 20);
-  }
-  return out;
-}
-
 struct Pair {
   std::string name;
   Series series;
@@ -104,7 +86,7 @@ int main(int argc, char** argv) {
       for (std::string name : {"BTC", "ETH", "SOL", "BNB", "XRP", "ADA"}) {
         Pair p;
         p.name = name;
-        p.series = build_series(name, random_walk(700, pairs.size() + 1));
+        p.series = build_series(name, bench::random_walk(700, pairs.size() + 1));
         pairs.push_back(std::move(p));
       }
       TrainOptions o;

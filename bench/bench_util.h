@@ -7,11 +7,36 @@
 #include <string>
 #include <vector>
 
+#include <cmath>
+#include <cstdint>
+#include <random>
+
 #include <nlohmann/json.hpp>
+
+#include "tbml/market/candle.h"
 
 namespace tbml::bench {
 
 using Clock = std::chrono::steady_clock;
+
+// Seeded hourly random walk, for runs without ../shared/data/market.
+inline std::vector<Candle> random_walk(std::size_t n, std::uint64_t seed = 7) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> step(0.0, 0.01);
+  std::vector<Candle> out(n);
+  double close = 100.0;
+  for (std::size_t i = 0; i < n; ++i) {
+    Candle& c = out[i];
+    c.timestamp = 1'600'000'000'000LL + static_cast<std::int64_t>(i) * 3'600'000LL;
+    c.open = close;
+    close *= std::exp(step(rng));
+    c.close = close;
+    c.high = std::max(c.open, c.close) * (1.0 + std::abs(step(rng)) / 4);
+    c.low = std::min(c.open, c.close) * (1.0 - std::abs(step(rng)) / 4);
+    c.volume = 1000.0 * std::exp(step(rng) * 20);
+  }
+  return out;
+}
 
 inline double micros_between(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double, std::micro>(b - a).count();

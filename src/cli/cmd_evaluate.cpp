@@ -29,22 +29,6 @@ struct EvaluateArgs {
   evaluation::EvaluationOptions options;
 };
 
-std::vector<ModelType> parse_models(const std::string& list) {
-  std::vector<ModelType> out;
-  std::stringstream in(list);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    const auto b = item.find_first_not_of(" \t");
-    const auto e = item.find_last_not_of(" \t");
-    const std::string name = b == std::string::npos ? "" : item.substr(b, e - b + 1);
-    const auto type = parse_model_type(name);
-    if (!type) throw std::invalid_argument("--models: unknown model '" + name + "' (lstm, gru, cnn, transformer)");
-    out.push_back(*type);
-  }
-  if (out.empty()) throw std::invalid_argument("--models: no model given");
-  return out;
-}
-
 // The command line exactly as typed, for the report (Linux keeps it in /proc/self/cmdline).
 std::string command_line() {
   std::ifstream in("/proc/self/cmdline", std::ios::binary);
@@ -70,7 +54,7 @@ int run_evaluate(EvaluateArgs args) {
     std::string list;
     for (const auto& item : args.csv) list += (list.empty() ? "" : ",") + item;
     inputs = parse_pair_csv_list(list);
-    args.options.models = parse_models(args.models);
+    args.options.models = parse_model_list(args.models);
     args.options.validate();
   } catch (const std::invalid_argument& e) {
     std::cerr << "evaluate: " << e.what() << "\n";

@@ -32,22 +32,6 @@ struct TrainArgs {
   TrainOptions options;
 };
 
-std::vector<ModelType> parse_models(const std::string& list) {
-  std::vector<ModelType> out;
-  std::stringstream in(list);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    const auto b = item.find_first_not_of(" \t");
-    const auto e = item.find_last_not_of(" \t");
-    const std::string name = b == std::string::npos ? "" : item.substr(b, e - b + 1);
-    const auto type = parse_model_type(name);
-    if (!type) throw std::invalid_argument("--models: unknown model '" + name + "' (lstm, gru, cnn, transformer)");
-    out.push_back(*type);
-  }
-  if (out.empty()) throw std::invalid_argument("--models: no model given");
-  return out;
-}
-
 // One line per epoch; on a terminal the line is redrawn in place as a progress bar.
 void print_progress(const std::string& pair, const EpochProgress& p, bool tty) {
   const std::string stats =
@@ -90,7 +74,7 @@ int run_train(const TrainArgs& args) {
   std::vector<ModelType> types;
   try {
     inputs = parse_pair_csv_list(args.csv);
-    types = parse_models(args.models);
+    types = parse_model_list(args.models);
     args.options.validate();
   } catch (const std::invalid_argument& e) {
     std::cerr << "train: " << e.what() << "\n";

@@ -1,5 +1,6 @@
 // Names of model types and the JSON form of model metadata (stored next to every model's weights and
 // shown by /status), kept torch-free so every stage can read it.
+#include <sstream>
 #include <stdexcept>
 
 #include "tbml/models/model.h"
@@ -56,6 +57,22 @@ std::optional<ModelType> parse_model_type(std::string_view name) {
     if (to_string(type) == name) return type;
   }
   return std::nullopt;
+}
+
+std::vector<ModelType> parse_model_list(const std::string& list) {
+  std::vector<ModelType> out;
+  std::stringstream in(list);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    const auto b = item.find_first_not_of(" \t");
+    const auto e = item.find_last_not_of(" \t");
+    const std::string name = b == std::string::npos ? "" : item.substr(b, e - b + 1);
+    const auto type = parse_model_type(name);
+    if (!type) throw std::invalid_argument("--models: unknown model '" + name + "' (lstm, gru, cnn, transformer)");
+    out.push_back(*type);
+  }
+  if (out.empty()) throw std::invalid_argument("--models: no model given");
+  return out;
 }
 
 json SplitMetrics::to_json() const {

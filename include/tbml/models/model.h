@@ -18,6 +18,8 @@ enum class ModelType { kLstm, kGru, kCnn, kTransformer };
 const std::vector<ModelType>& all_model_types();
 std::string to_string(ModelType type);
 std::optional<ModelType> parse_model_type(std::string_view name);  // "lstm", "gru", "cnn", "transformer"
+// A comma list such as "lstm, cnn"; throws std::invalid_argument naming an unknown or missing model.
+std::vector<ModelType> parse_model_list(const std::string& list);
 
 // Metrics of one model on one chronological part of the data.
 struct SplitMetrics {
