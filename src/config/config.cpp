@@ -418,7 +418,9 @@ Config config_from_json(const json& merged) {
   if (c.demo.pairs.empty()) r.error("demo.pairs must list at least one pair");
   c.demo.seed = static_cast<std::uint64_t>(r.integer("demo.seed", 0, 1LL << 62));
   c.demo.step_ms = r.integer("demo.stepMs", 10, 86400000);
+  c.demo.window = static_cast<std::size_t>(r.integer("demo.window", 20, 1000000));
   c.demo.initial = static_cast<std::size_t>(r.integer("demo.initial", 20, 100000));
+  if (c.demo.initial > c.demo.window) r.error("demo.initial must not exceed demo.window");
   c.demo.poll_interval_ms = static_cast<int>(r.integer("demo.pollIntervalMs", 100, 3600000));
 
   if (c.training.max_candles < c.training.min_candles)

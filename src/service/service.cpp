@@ -142,8 +142,11 @@ void Service::Impl::start_demo_core() {
   CoreSimOptions so;
   so.seed = cfg.demo.seed;
   so.step_ms = cfg.demo.step_ms;
+  // The simulated core serves a longer window than the real one (1440) so that the demo's models have
+  // enough history to learn from at start; a real core's history grows in storage over time instead.
+  so.window = cfg.demo.window;
   if (!options.demo_csv.empty()) {
-    // Replaying files: show core's usual window (min(1440, rows - 1)) first, unless demo.initial was
+    // Replaying files: show min(demo.window, rows - 1) points first, unless demo.initial was
     // set explicitly (its default is sized for the synthetic series, which may be longer than a file).
     if (cfg.demo.initial != builtin_defaults()["demo"]["initial"].get<std::size_t>()) so.initial = cfg.demo.initial;
     for (const auto& [pair, path] : parse_pair_csv_list(options.demo_csv)) so.csv.emplace_back(pair, path);

@@ -103,7 +103,8 @@ struct DemoConfig {
   std::vector<std::string> pairs;
   std::uint64_t seed = 7;
   std::int64_t step_ms = 5000;
-  std::size_t initial = 1440;
+  std::size_t window = 5000;   // points the simulated core serves (real core: 1440)
+  std::size_t initial = 4000;
   int poll_interval_ms = 1000;
 };
 
