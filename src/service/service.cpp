@@ -224,8 +224,12 @@ SnapshotPtr Service::Impl::refresh_prediction(const std::string& pair, bool reco
   auto state = market->find(pair);
   if (!state) return nullptr;
   std::vector<ModelPtr> models;
+  std::map<std::string, int> versions;  // the registry's version: a model's own info() predates saving
   for (ModelType t : enabled) {
-    if (auto m = registry.get(pair, t)) models.push_back(m);
+    ServingModel serving = registry.serving(pair, t);
+    if (!serving.model) continue;
+    models.push_back(serving.model);
+    versions[to_string(t)] = serving.version;
   }
   if (models.empty()) return nullptr;
   const std::size_t rows = cfg.ml.sequence_length;
@@ -238,6 +242,10 @@ SnapshotPtr Service::Impl::refresh_prediction(const std::string& pair, bool reco
   meta.data_timestamp = data_ts;
   meta.horizon = cfg.ml.horizon;
   auto snapshot = std::make_shared<PredictionSnapshot>(run_models(models, window.data(), rows, width, meta));
+  for (auto& m : snapshot->models) {
+    auto it = versions.find(m.model);
+    if (it != versions.end()) m.version = it->second;
+  }
   for (const auto& m : snapshot->models) metrics.observe_inference(m.model, m.inference_us / 1e6);
   snapshots.publish(snapshot);
 

@@ -103,6 +103,8 @@ TEST_F(ModelsEndToEnd, EverySingleModelAnswers) {
     auto route = get(service_->port(), std::string("/api/models/BTC/") + m + "/predict");
     ASSERT_EQ(route.status, 200) << route.raw;
     EXPECT_EQ(route.body["singleModel"], m);
+    // The version the prediction names is the stored model's (tbml train saved v1).
+    EXPECT_EQ(route.body["prediction"]["metadata"]["modelVersion"], 1) << route.raw;
   }
   auto def = get(service_->port(), "/api/predictions/BTC?ensemble=false");
   ASSERT_EQ(def.status, 200) << def.raw;
