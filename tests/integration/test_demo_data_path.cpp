@@ -13,8 +13,13 @@ class DemoDataPath : public ::testing::Test {
   static void SetUpTestSuite() {
     service_ = new DemoService({"--set", "training.autoTrain=false", "--set", "demo.pairs=BTC,ETH"});
     ASSERT_TRUE(service_->wait_healthy()) << service_->log();
-    bool ready = wait_until([] { return get(service_->port(), "/api/features/BTC").status == 200; },
-                            std::chrono::seconds(30));
+    // Both pairs: the poller fetches them one after the other, each a 4,000-point payload.
+    bool ready = wait_until(
+        [] {
+          return get(service_->port(), "/api/features/BTC").status == 200 &&
+                 get(service_->port(), "/api/features/ETH").status == 200;
+        },
+        std::chrono::seconds(30));
     ASSERT_TRUE(ready) << service_->log();
   }
   static void TearDownTestSuite() {
