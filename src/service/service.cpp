@@ -296,14 +296,11 @@ void Service::Impl::enqueue_missing_models(const std::string& pair) {
   if (!cfg.training.auto_train || !queue) return;
   auto state = market->find(pair);
   if (!state || state->size() < cfg.training.min_candles) return;
-  for (ModelType t : enabled) {
-    if (registry.get(pair, t)) continue;
-    auto status = registry.status(pair);
-    bool busy = false;
-    for (const auto& s : status) {
-      if (s.type == t && (s.state == ModelState::kQueued || s.state == ModelState::kTraining)) busy = true;
-    }
-    if (busy) continue;
+  // One status read answers both questions per model: is one serving, is one queued or training.
+  for (const auto& s : registry.status(pair)) {
+    const ModelType t = s.type;
+    if (std::find(enabled.begin(), enabled.end(), t) == enabled.end()) continue;
+    if (s.trained || s.state == ModelState::kQueued || s.state == ModelState::kTraining) continue;
     EnqueueRequest req;
     req.pair = pair;
     req.type = t;
