@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cerrno>
 #include <cstring>
 #include <deque>
 #include <functional>
@@ -128,6 +129,7 @@ struct HttpServer::Impl {
   std::thread thread;
   std::atomic<std::uint64_t> request_counter{0};
   std::atomic<bool> ready{true};
+  int listen_fd = -1;  // the listening socket, seen in httplib's socket-options callback
   std::shared_ptr<spdlog::logger> log = get_logger("api");
   RouteTable routes;
 
@@ -264,9 +266,10 @@ int HttpServer::start() {
   svr.set_read_timeout(d.options.read_timeout_ms / 1000, (d.options.read_timeout_ms % 1000) * 1000);
   svr.set_write_timeout(d.options.write_timeout_ms / 1000, (d.options.write_timeout_ms % 1000) * 1000);
   // httplib defaults to SO_REUSEPORT, which lets a second process bind the same port silently.
-  svr.set_socket_options([](socket_t sock) {
+  svr.set_socket_options([&d](socket_t sock) {
     int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const void*>(&yes), sizeof yes);
+    d.listen_fd = sock;
   });
   // httplib writes headers and body separately; without TCP_NODELAY, Nagle plus delayed ACKs add ~40 ms
   // to every response on a kept-alive connection.
@@ -308,6 +311,11 @@ int HttpServer::start() {
   } else if (!svr.bind_to_port(d.options.host, port)) {
     throw std::runtime_error("cannot bind " + d.options.host + ":" + std::to_string(port) +
                              " (is another process using it?)");
+  }
+  // Debian's httplib 0.11 is a compiled library that listens with a backlog of 5: a burst of new clients
+  // then loses SYNs and waits 1-3 s for the retransmit. listen() again on the bound socket raises it.
+  if (d.listen_fd >= 0 && ::listen(d.listen_fd, SOMAXCONN) != 0) {
+    d.log->warn("cannot raise the listen backlog: {}", std::strerror(errno));
   }
   d.thread = std::thread([&svr] { svr.listen_after_bind(); });
   while (!svr.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));

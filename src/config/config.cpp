@@ -400,6 +400,7 @@ Config config_from_json(const json& merged) {
   c.ensemble.window = static_cast<std::size_t>(r.integer("ensemble.window", 1, 1000000));
   c.ensemble.min_outcomes = static_cast<std::size_t>(r.integer("ensemble.minOutcomes", 1, 1000000));
   c.ensemble.weight_floor = r.number("ensemble.weightFloor", 0.0, 1.0);
+  c.ensemble.skill_temperature = r.number("ensemble.skillTemperature", 0.001, 10.0);
   c.ensemble.signal_threshold = r.number("ensemble.signalThreshold", 0.0, 1.0);
 
   c.storage.base_dir = r.string("storage.baseDir");

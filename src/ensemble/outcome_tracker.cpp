@@ -86,6 +86,9 @@ OutcomeTracker::OutcomeTracker(OutcomeTrackerOptions options) : options_(options
   if (!std::isfinite(options_.weight_floor) || options_.weight_floor < 0.0 || options_.weight_floor > 1.0) {
     throw std::invalid_argument("outcome tracker weight_floor must be in [0, 1]");
   }
+  if (!std::isfinite(options_.skill_temperature) || options_.skill_temperature <= 0.0) {
+    throw std::invalid_argument("outcome tracker skill_temperature must be positive");
+  }
 }
 
 bool OutcomeTracker::outcome_known(const PairState& state, const TrackedPrediction& p) const {
@@ -271,7 +274,10 @@ WeightDecision OutcomeTracker::decide_weights(const std::string& pair, const Wei
       continue;
     }
     const double base = m.realised.baseline_brier;
-    const double skill = base > 0.0 ? std::clamp(1.0 - m.realised.brier / base, 0.0, 1.0) : 0.0;
+    // A window with only ups (or only downs) has a base-rate Brier of 0: no model can beat it, and the
+    // ratio is undefined, so the skill is then measured against the coin flip's 0.25 instead.
+    const double reference = base > 1e-9 ? base : 0.25;
+    const double skill = std::max(-1.0, 1.0 - m.realised.brier / reference);
     eligible.push_back(Skill{name, skill, &s.models.at(name).realised});
   }
   if (eligible.empty()) {
@@ -279,29 +285,25 @@ WeightDecision OutcomeTracker::decide_weights(const std::string& pair, const Wei
                            options_.min_outcomes, d.outcomes);
     return d;
   }
-  double best = 0.0;
-  for (const auto& e : eligible) best = std::max(best, e.skill);
+  const auto best = std::max_element(eligible.begin(), eligible.end(),
+                                     [](const Skill& a, const Skill& b) { return a.skill < b.skill; });
   std::string detail;
   for (const auto& e : eligible) {
-    if (!detail.empty()) detail += "; ";
-    detail += fmt::format("{} Brier {:.3f} vs base-rate {:.3f} over {} outcomes (skill {:.3f})", e.name, e.st->brier,
-                          e.st->baseline_brier, e.st->count, e.skill);
-  }
-  if (best <= 0.0) {
-    d.reason = "auto-update on but no model beats the base rate, configured weights kept: " + detail;
-    return d;
-  }
-  detail.clear();
-  for (const auto& e : eligible) {
-    const double w = std::max(options_.weight_floor, e.skill / best);
+    const double w = std::max(options_.weight_floor, std::exp((e.skill - best->skill) / options_.skill_temperature));
     d.weights[e.name] = w;
     if (!detail.empty()) detail += "; ";
-    detail += fmt::format("{} Brier {:.3f} vs base-rate {:.3f} over {} outcomes -> weight {:.2f}", e.name,
-                          e.st->brier, e.st->baseline_brier, e.st->count, w);
+    detail += fmt::format("{} Brier {:.3f} vs base-rate {:.3f} over {} outcomes, skill {:+.3f} -> weight {:.2f}",
+                          e.name, e.st->brier, e.st->baseline_brier, e.st->count, e.skill, w);
   }
   for (const auto& w : waiting) detail += "; " + w;
   d.dynamic = true;
-  d.reason = "dynamic weights from realised skill: " + detail;
+  const std::string verdict =
+      best->skill > 0.0
+          ? fmt::format("{} leads with skill {:+.3f} over the base rate", best->name, best->skill)
+          : fmt::format("no model beats the base rate (best: {} at {:+.3f}), weights still follow relative skill",
+                        best->name, best->skill);
+  d.reason = fmt::format("dynamic weights from realised skill (weight = exp((skill - best) / {:g}), floor {:g}); {}: {}",
+                         options_.skill_temperature, options_.weight_floor, verdict, detail);
   return d;
 }
 

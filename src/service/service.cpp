@@ -27,6 +27,7 @@ OutcomeTrackerOptions tracker_options(const Config& c) {
   o.window = c.ensemble.window;
   o.min_outcomes = c.ensemble.min_outcomes;
   o.weight_floor = c.ensemble.weight_floor;
+  o.skill_temperature = c.ensemble.skill_temperature;
   return o;
 }
 

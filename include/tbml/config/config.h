@@ -81,6 +81,7 @@ struct EnsembleConfig {
   std::size_t window = 200;
   std::size_t min_outcomes = 20;
   double weight_floor = 0.1;
+  double skill_temperature = 0.1;
   double signal_threshold = 0.2;
 };
 

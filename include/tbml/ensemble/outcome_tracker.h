@@ -89,6 +89,7 @@ struct OutcomeTrackerOptions {
   std::size_t window = 200;         // rolling stats over the last N resolved predictions per pair
   std::size_t min_outcomes = 20;    // per model, before its realised skill may set its weight
   double weight_floor = 0.05;       // no model is switched off completely
+  double skill_temperature = 0.1;   // skill gap that costs a factor e in weight (see decide_weights)
   std::size_t max_pending = 10000;  // per pair; the oldest pending prediction is dropped beyond this
   std::size_t keep_candles = 64;    // recent candles kept beyond what pending predictions need
 };
@@ -120,12 +121,15 @@ class OutcomeTracker {
   std::vector<std::string> pairs() const;
 
   // Dynamic weights. Formula, per model with >= min_outcomes resolved predictions in the window:
-  //   skill_i  = clamp(1 - Brier_i / Brier_base_i, 0, 1), Brier_base_i = r(1 - r) with r the base rate of
-  //              the outcomes that model saw (the Brier score of always predicting the base rate);
-  //   weight_i = max(floor, skill_i / max_j skill_j), so the most skilful model gets 1.0.
-  // Models below min_outcomes keep their configured weight. With auto_update off, with no model past
-  // min_outcomes, or with no model beating the base rate, the configured weights are returned unchanged;
-  // `reason` says which case applied and quotes the numbers.
+  //   skill_i  = 1 - Brier_i / Brier_base_i (>= -1), Brier_base_i = r(1 - r) with r the base rate of the
+  //              outcomes that model saw (the Brier score of always predicting the base rate);
+  //   weight_i = max(floor, exp((skill_i - max_j skill_j) / skill_temperature)), so the most skilful
+  //              model gets 1.0 and each `skill_temperature` of skill behind it costs a factor e.
+  // The weights follow relative skill even when no model beats the base rate (the reason then says so):
+  // the ensemble should still lean on the least bad model, and the stats show that none has an edge.
+  // Models below min_outcomes keep their configured weight. With auto_update off, or with no model past
+  // min_outcomes, the configured weights are returned unchanged; `reason` says which case applied and
+  // quotes the numbers.
   WeightDecision decide_weights(const std::string& pair, const WeightMap& configured, bool auto_update) const;
 
   // Restart support: loads resolved history (the newest `window` per pair are kept for stats; counters

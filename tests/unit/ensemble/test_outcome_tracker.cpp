@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cmath>
 #include <random>
 #include <thread>
 
@@ -158,17 +159,66 @@ TEST(OutcomeTracker, DynamicWeightsMoveTowardTheModelThatIsRight) {
   EXPECT_EQ(s.recorded, n);
 }
 
-TEST(OutcomeTracker, NoSkillKeepsConfiguredWeights) {
+TEST(OutcomeTracker, WithoutSkillWeightsStillFollowRelativeSkillAndSaySo) {
+  // Alternating outcomes (base rate 0.5, base-rate Brier 0.25). "flat" always says 0.5 (Brier 0.25, skill
+  // 0); "wrong" says 0.6 for a down and 0.4 for an up (Brier 0.36, skill -0.44).
   OutcomeTracker t;
-  const WeightMap configured = {{"flat", 0.3}};
-  for (int i = 0; i < 40; ++i) {
+  const WeightMap configured = {{"flat", 0.3}, {"wrong", 1.0}};
+  for (int i = 0; i < 41; ++i) {
     t.on_candles("BTC", std::vector<CandleClose>{{i, static_cast<double>(i % 2)}});
-    ASSERT_TRUE(t.record(make("BTC", i, i % 2, 1, {{"flat", 0.5}})).accepted);
+    const double wrong = i % 2 == 0 ? 0.4 : 0.6;  // next candle goes up after an even one
+    ASSERT_TRUE(t.record(make("BTC", i, i % 2, 1, {{"flat", 0.5}, {"wrong", wrong}})).accepted);
   }
   const WeightDecision d = t.decide_weights("BTC", configured, true);
-  EXPECT_FALSE(d.dynamic);
-  EXPECT_EQ(d.weights, configured);
-  EXPECT_NE(d.reason.find("no model beats the base rate"), std::string::npos) << d.reason;
+  EXPECT_TRUE(d.dynamic);
+  EXPECT_DOUBLE_EQ(d.weights.at("flat"), 1.0);
+  EXPECT_DOUBLE_EQ(d.weights.at("wrong"), 0.05);  // exp(-0.44 / 0.1) = 0.012, below the floor
+  EXPECT_NE(d.reason.find("no model beats the base rate (best: flat at +0.000)"), std::string::npos) << d.reason;
+  EXPECT_NE(d.reason.find("wrong Brier 0.360 vs base-rate 0.250 over 40 outcomes, skill -0.440 -> weight 0.05"),
+            std::string::npos)
+      << d.reason;
+}
+
+TEST(OutcomeTracker, WeightsFollowTheSkillGapOverTheTemperature) {
+  // Every candle goes up, then down, ... as above. "a" says 0.6 for the right side (Brier 0.16, skill
+  // 0.36), "b" 0.55 (Brier 0.2025, skill 0.19): weight_b = exp((0.19 - 0.36) / 0.2) = exp(-0.85).
+  OutcomeTrackerOptions opt;
+  opt.skill_temperature = 0.2;
+  opt.weight_floor = 0.0;
+  OutcomeTracker t(opt);
+  for (int i = 0; i < 41; ++i) {
+    t.on_candles("ETH", std::vector<CandleClose>{{i, static_cast<double>(i % 2)}});
+    const bool up_next = i % 2 == 0;
+    ASSERT_TRUE(t.record(make("ETH", i, i % 2, 1, {{"a", up_next ? 0.6 : 0.4}, {"b", up_next ? 0.55 : 0.45}}))
+                    .accepted);
+  }
+  const WeightDecision d = t.decide_weights("ETH", {{"a", 1.0}, {"b", 1.0}}, true);
+  ASSERT_TRUE(d.dynamic);
+  EXPECT_DOUBLE_EQ(d.weights.at("a"), 1.0);
+  EXPECT_NEAR(d.weights.at("b"), std::exp(-0.85), 1e-9);
+  EXPECT_NE(d.reason.find("a leads with skill +0.360 over the base rate"), std::string::npos) << d.reason;
+}
+
+TEST(OutcomeTracker, OneSidedWindowIsScoredAgainstTheCoinFlip) {
+  // Only ups: the base-rate Brier is 0, so skill is measured against 0.25 and stays finite.
+  OutcomeTracker t;
+  for (int i = 0; i < 30; ++i) {
+    t.on_candles("SOL", std::vector<CandleClose>{{i, static_cast<double>(i)}});
+    ASSERT_TRUE(t.record(make("SOL", i, i, 1, {{"up", 0.9}, {"half", 0.5}})).accepted);
+  }
+  const WeightDecision d = t.decide_weights("SOL", {{"up", 1.0}, {"half", 1.0}}, true);
+  ASSERT_TRUE(d.dynamic);
+  EXPECT_DOUBLE_EQ(d.weights.at("up"), 1.0);  // skill 1 - 0.01 / 0.25 = 0.96
+  EXPECT_DOUBLE_EQ(d.weights.at("half"), 0.05);
+  for (const auto& [name, w] : d.weights) EXPECT_TRUE(std::isfinite(w)) << name;
+}
+
+TEST(OutcomeTracker, RejectsANonPositiveSkillTemperature) {
+  OutcomeTrackerOptions opt;
+  opt.skill_temperature = 0.0;
+  EXPECT_THROW(OutcomeTracker{opt}, std::invalid_argument);
+  opt.skill_temperature = std::nan("");
+  EXPECT_THROW(OutcomeTracker{opt}, std::invalid_argument);
 }
 
 TEST(OutcomeTracker, RestoreRebuildsStatsAndPending) {
