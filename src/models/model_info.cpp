@@ -102,6 +102,7 @@ json TrainingReport::to_json() const {
               {"dataTo", data_to},
               {"cancelled", cancelled}};
   if (test_uncalibrated) j["testUncalibrated"] = test_uncalibrated->to_json();
+  if (!calibration.is_null()) j["calibration"] = calibration;
   return j;
 }
 
@@ -118,6 +119,7 @@ TrainingReport TrainingReport::from_json(const json& j) {
   r.cancelled = optional_value<bool>(j, "cancelled", false);
   const json uncalibrated = optional_value<json>(j, "testUncalibrated", json());
   if (!uncalibrated.is_null()) r.test_uncalibrated = SplitMetrics::from_json(uncalibrated);
+  r.calibration = optional_value<json>(j, "calibration", json());
   return r;
 }
 

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "tbml/training/metrics.h"
 #include "torch_model.h"
 
 namespace tbml {
@@ -129,6 +130,35 @@ PlattCalibrator PlattCalibrator::from_json(const nlohmann::json& j) {
   } catch (const nlohmann::json::exception& e) {
     throw std::invalid_argument(std::string("bad calibration JSON: ") + e.what());
   }
+}
+
+CalibrationChoice choose_calibrator(const std::vector<double>& p, const std::vector<std::uint8_t>& y) {
+  if (p.size() != y.size()) throw std::invalid_argument("calibration needs one label per probability");
+  CalibrationChoice c;
+  constexpr std::size_t kMinHalf = 20;  // fewer and the check is noise: serve the raw probabilities
+  const std::size_t half = p.size() / 2;
+  if (half < kMinHalf) return c;
+  const std::vector<double> p_fit(p.begin(), p.begin() + static_cast<std::ptrdiff_t>(half));
+  const std::vector<std::uint8_t> y_fit(y.begin(), y.begin() + static_cast<std::ptrdiff_t>(half));
+  const std::vector<double> p_check(p.begin() + static_cast<std::ptrdiff_t>(half), p.end());
+  const std::vector<std::uint8_t> y_check(y.begin() + static_cast<std::ptrdiff_t>(half), y.end());
+  const PlattCalibrator probe = PlattCalibrator::fit(p_fit, y_fit);
+  c.held_out = p_check.size();
+  c.held_out_brier_raw = brier_score(p_check, y_check);
+  c.held_out_brier_platt = brier_score(probe.apply(p_check), y_check);
+  if (c.held_out_brier_platt < c.held_out_brier_raw) {
+    c.applied = true;
+    c.calibrator = PlattCalibrator::fit(p, y);
+  }
+  return c;
+}
+
+nlohmann::json CalibrationChoice::to_json() const {
+  return nlohmann::json{{"method", applied ? "platt" : "none"},
+                        {"applied", applied},
+                        {"heldOut", held_out},
+                        {"heldOutBrierRaw", held_out_brier_raw},
+                        {"heldOutBrierPlatt", held_out_brier_platt}};
 }
 
 PlattCalibrator calibrator_of(const Model& model) {

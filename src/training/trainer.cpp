@@ -271,7 +271,9 @@ TrainResult train_model(ModelType type, const Series& series, const TrainOptions
   const std::vector<double> p_val_best = evaluate(*net, rows, width, steps, ds.validation);
   report.validation = split_metrics(p_val_best, y_val);
   // Calibrated on validation predictions only; the test part stays unseen by both network and calibrator.
-  const PlattCalibrator calibrator = PlattCalibrator::fit(p_val_best, y_val);
+  const CalibrationChoice calibration = choose_calibrator(p_val_best, y_val);
+  const PlattCalibrator& calibrator = calibration.calibrator;
+  report.calibration = calibration.to_json();
   const std::vector<double> p_test = evaluate(*net, rows, width, steps, ds.test);
   const std::vector<std::uint8_t> y_test = labels_of(ds.test);
   report.test_uncalibrated = split_metrics(p_test, y_test);

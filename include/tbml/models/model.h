@@ -35,9 +35,10 @@ struct SplitMetrics {
 
 struct TrainingReport {
   // train and validation: the network's own output (the calibrator is fitted on validation predictions);
-  // test: calibrated, as served.
+  // test: as served (calibrated when the calibrator passed its check on validation data).
   SplitMetrics train, validation, test;
   std::optional<SplitMetrics> test_uncalibrated;  // the test part before calibration (absent in old meta)
+  nlohmann::json calibration;  // whether Platt scaling passed its held-out check, with the numbers (null in old meta)
   int epochs_run = 0;
   int best_epoch = 0;
   double wall_seconds = 0.0;

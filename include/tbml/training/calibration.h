@@ -39,6 +39,21 @@ class PlattCalibrator {
   double b_ = 0.0;
 };
 
+// Platt scaling only where it earns its place. Validation predictions (chronological) are split in two:
+// a calibrator fitted on the earlier half must lower the Brier score of the later half; only then is one
+// fitted on all of them and used, otherwise the network's own probabilities are served. A validation
+// slice whose base rate differs from what follows (a trend ending) otherwise teaches the calibrator a
+// shift that makes the test part worse, which both the demo and the walk-forward evaluation showed.
+struct CalibrationChoice {
+  PlattCalibrator calibrator;      // identity when not applied
+  bool applied = false;
+  std::size_t held_out = 0;        // samples in the later half (0: too few to check, not applied)
+  double held_out_brier_raw = 0.0;
+  double held_out_brier_platt = 0.0;
+  nlohmann::json to_json() const;  // {"method","applied","heldOut","heldOutBrierRaw","heldOutBrierPlatt"}
+};
+CalibrationChoice choose_calibrator(const std::vector<double>& p, const std::vector<std::uint8_t>& y);
+
 // The calibrator stored with a model of the training library (identity for any other Model).
 PlattCalibrator calibrator_of(const Model& model);
 

@@ -50,6 +50,55 @@ TEST(Calibration, DegenerateInputsGiveIdentityOrConstant) {
   EXPECT_NEAR(c.apply(0.9), 0.5, 0.01);
 }
 
+TEST(Calibration, KeptWhenItHelpsTheLaterHalfOfValidation) {
+  // The same miscalibration throughout: the check passes and the kept calibrator is fitted on all data.
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<double> u(0.02, 0.98), coin(0.0, 1.0);
+  std::vector<double> p;
+  std::vector<std::uint8_t> y;
+  for (int i = 0; i < 4000; ++i) {
+    const double raw = u(rng);
+    p.push_back(raw);
+    y.push_back(coin(rng) < sigmoid(2.0 * logit(raw) - 0.5) ? 1 : 0);
+  }
+  const CalibrationChoice c = choose_calibrator(p, y);
+  EXPECT_TRUE(c.applied);
+  EXPECT_EQ(c.held_out, 2000u);
+  EXPECT_LT(c.held_out_brier_platt, c.held_out_brier_raw);
+  const PlattCalibrator all = PlattCalibrator::fit(p, y);
+  EXPECT_EQ(c.calibrator.slope(), all.slope());
+  EXPECT_EQ(c.calibrator.intercept(), all.intercept());
+  EXPECT_EQ(c.to_json()["method"], "platt");
+}
+
+TEST(Calibration, DroppedWhenTheBaseRateShiftsWithinValidation) {
+  // An uninformative model (p = 0.5 +- noise). The earlier half goes up 80 % of the time, the later half
+  // 20 %: a calibrator learns "up" from the first half and is worse on the second, so none is used.
+  std::mt19937 rng(9);
+  std::uniform_real_distribution<double> u(0.45, 0.55), coin(0.0, 1.0);
+  std::vector<double> p;
+  std::vector<std::uint8_t> y;
+  for (int i = 0; i < 400; ++i) {
+    p.push_back(u(rng));
+    y.push_back(coin(rng) < (i < 200 ? 0.8 : 0.2) ? 1 : 0);
+  }
+  const CalibrationChoice c = choose_calibrator(p, y);
+  EXPECT_FALSE(c.applied);
+  EXPECT_TRUE(c.calibrator.is_identity());
+  EXPECT_GT(c.held_out_brier_platt, c.held_out_brier_raw);
+  EXPECT_EQ(c.to_json()["method"], "none");
+}
+
+TEST(Calibration, TooFewValidationSamplesMeansNoCalibration) {
+  std::vector<double> p(39, 0.9);
+  std::vector<std::uint8_t> y(39, 0);
+  const CalibrationChoice c = choose_calibrator(p, y);
+  EXPECT_FALSE(c.applied);
+  EXPECT_EQ(c.held_out, 0u);
+  EXPECT_TRUE(c.calibrator.is_identity());
+  EXPECT_THROW(choose_calibrator({0.5}, {}), std::invalid_argument);
+}
+
 TEST(Calibration, JsonRoundTripAndMissingMeansIdentity) {
   const PlattCalibrator c(1.7, -0.2);
   const PlattCalibrator back = PlattCalibrator::from_json(nlohmann::json::parse(c.to_json().dump()));
@@ -94,6 +143,10 @@ TEST_F(CalibratedModel, PredictAppliesTheStoredCalibrator) {
   const auto info = ModelInfo::from_json(nlohmann::json::parse(r.model->info().to_json().dump()));
   ASSERT_TRUE(info.report.test_uncalibrated.has_value());
   EXPECT_DOUBLE_EQ(info.report.test_uncalibrated->loss, r.report.test_uncalibrated->loss);
+  // The held-out check's decision is reported, and matches the calibrator the model carries.
+  ASSERT_TRUE(r.report.calibration.is_object());
+  EXPECT_EQ(info.report.calibration, r.report.calibration);
+  EXPECT_EQ(r.report.calibration.at("applied").get<bool>(), !c.is_identity());
 }
 
 TEST_F(CalibratedModel, ExportImportKeepsCalibratorAndOldMetaLoadsAsIdentity) {
