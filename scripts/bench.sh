@@ -10,8 +10,9 @@
 #     --serve-models D reuse a folder written by `tbml train --out D` holding 6 pairs x 4 models, instead of
 #                      training the serving set
 #     --openblas       run every binary with Debian's OpenBLAS (libopenblas0-pthread, fetched with
-#                      `apt-get download` and unpacked into the scratch folder, not installed) in place of
-#                      the reference BLAS that libblas.so.3 points to by default; results get a -openblas suffix
+#                      `apt-get download` and unpacked into the scratch folder) even where libblas.so.3 points
+#                      to the reference BLAS (scripts/setup.sh installs OpenBLAS, so this is only needed on a
+#                      machine set up without it); results get a -openblas suffix
 # Environment: TBML_BUILD_DIR (default build/), BENCH_DATA (candle CSVs, default ../shared/data/market), BENCH_WORK (scratch folder, default a mktemp folder),
 # BENCH_OUT (default bench/results). Writes <BENCH_OUT>/<date>.json and <date>.md.
 # Parts that need real candles (training, models for 6 pairs, HTTP prediction routes) are skipped with a
@@ -66,7 +67,7 @@ fi
 tbml="$build/tbml"
 bench_dir="$build/bench"
 
-blas="reference (libblas.so.3 -> $(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3))"
+blas="libblas.so.3 -> $(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3)"
 suffix=""
 if [ "$openblas" = 1 ]; then
   log "fetching libopenblas0-pthread (apt-get download; unpacked, not installed)"
@@ -160,13 +161,15 @@ rss_now() { awk '/VmRSS/ {print $2}' "/proc/$serve_pid/status"; }
 hwm_now() { awk '/VmHWM/ {print $2}' "/proc/$serve_pid/status"; }
 
 start_service() {
-  local config="$1" threads="$2" preload="$3"
+  local config="$1" threads="$2"
+  local overrides=(--set training.autoTrain=false)
+  [ -n "$threads" ] && overrides+=(--set "server.threads=$threads")
   rm -rf "$work/serve_run" && mkdir -p "$work/serve_run"
   [ -d "$work/serve/models" ] && cp -r "$work/serve/models" "$work/serve_run/"
   local csv_args=()
   [ "$have_data" = 1 ] && csv_args=(--csv "$csv_all")
-  LD_PRELOAD="$preload" "$tbml" serve --demo "${csv_args[@]}" --storage-dir "$work/serve_run" --port "$port" \
-    --log-level warn --set training.autoTrain=false --set "server.threads=$threads" > "$raw/serve_$config.log" 2>&1 &
+  "$tbml" serve --demo "${csv_args[@]}" --storage-dir "$work/serve_run" --port "$port" --log-level warn \
+    "${overrides[@]}" > "$raw/serve_$config.log" 2>&1 &
   serve_pid=$!
   for _ in $(seq 1 240); do
     sleep 0.5
@@ -208,15 +211,14 @@ wrk_run() {
 
 routes=("/api/predictions/BTC" "/api/predictions" "/api/health" "/api/features/BTC")
 [ "$have_data" = 1 ] || routes=("/api/health" "/api/features/BTC")
-# Three server set-ups: as built; with TCP_NODELAY on the listening socket (LD_PRELOAD shim, the same as
-# httplib's set_tcp_nodelay(true)); and with that plus a 256-thread pool (httplib keeps a keep-alive
-# connection on one pool thread until it closes, so the pool size caps the connections served at once).
-c++ -O2 -shared -fPIC "$root/bench/nodelay_preload.cpp" -o "$work/nodelay.so" -ldl
-configs=("asbuilt:8:" "nodelay:8:$work/nodelay.so" "nodelay_pool256:256:$work/nodelay.so")
+# Two server set-ups: the shipped configuration (server.threads 256), and 64 pool threads. httplib keeps a
+# keep-alive connection on one pool thread until it closes, so the pool size caps the connections served
+# at once; the second set-up shows what a smaller pool costs at 64 and 256 connections.
+configs=("default:" "threads64:64")
 for cfg in "${configs[@]}"; do
-  IFS=: read -r cname cthreads cpreload <<< "$cfg"
-  log "HTTP: $cname (server.threads=$cthreads)"
-  start_service "$cname" "$cthreads" "$cpreload"
+  IFS=: read -r cname cthreads <<< "$cfg"
+  log "HTTP: $cname (server.threads=${cthreads:-as configured})"
+  start_service "$cname" "$cthreads"
   echo "rss_kib=$(rss_now) hwm_kib=$(hwm_now)" > "$raw/rss_idle_$cname.txt"
   for path in "${routes[@]}"; do
     for c in 1 16 64 256; do
@@ -239,8 +241,8 @@ done
 
 # ---- 5. soak: RSS sampled every 5 s under a rotating mix of the four routes ------------------------
 # A fresh service, so that the training started above does not count as growth.
-log "soak ${soak_seconds}s (nodelay_pool256, fresh service)"
-start_service soak 256 "$work/nodelay.so"
+log "soak ${soak_seconds}s (shipped configuration, fresh service)"
+start_service soak ""
 echo "rss_kib=$(rss_now) hwm_kib=$(hwm_now)" > "$raw/rss_before_soak.txt"
 cat > "$work/mix.lua" <<EOF
 local paths = {}
@@ -338,7 +340,7 @@ for p in sorted(glob.glob(os.path.join(raw, "http_*.wrk"))):
         for line in open(p[:-4] + ".probe"):
             f = line.split()
             if len(f) == 2: probes.append((f[0], float(f[1]) * 1000))
-    cfg = next(c for c in ("nodelay_pool256", "nodelay", "asbuilt") if name.startswith("http_" + c))
+    cfg = next(c for c in ("default", "threads64") if name.startswith("http_" + c))
     r.update({"name": name, "path": meta.get("path"), "connections": int(meta.get("conns", 0)),
               "config": cfg, "training": "_training_" in name,
               "new_connection_ms": {"median": sorted(t for _, t in probes)[len(probes) // 2] if probes else None,
@@ -348,14 +350,14 @@ for p in sorted(glob.glob(os.path.join(raw, "http_*.wrk"))):
               "rss_mib": int(meta.get("rss_kib", 0)) / 1024})
     http.append(r)
 res["http"] = http
-for cfg in ("asbuilt", "nodelay", "nodelay_pool256"):
+for cfg in ("default", "threads64"):
     q = os.path.join(raw, "train_during_load_%s.queue.json" % cfg)
     if os.path.exists(q):
         try: res["training_queue_after_load_" + cfg] = json.load(open(q))
         except ValueError: pass
 rss = {}
-for f in ("rss_idle_asbuilt", "rss_after_load_asbuilt", "rss_idle_nodelay", "rss_after_load_nodelay",
-          "rss_idle_nodelay_pool256", "rss_after_load_nodelay_pool256", "rss_before_soak", "rss_after_soak"):
+for f in ("rss_idle_default", "rss_after_load_default", "rss_idle_threads64", "rss_after_load_threads64",
+          "rss_before_soak", "rss_after_soak"):
     d = kv(os.path.join(raw, f + ".txt"))
     rss[f] = {k.replace("_kib", "_mib"): int(v) / 1024 for k, v in d.items()}
 samples = [tuple(map(int, l.split())) for l in open(os.path.join(raw, "soak_rss.txt")) if len(l.split()) == 2]
@@ -405,9 +407,9 @@ for t in ("train1440", "train20000", "train_serving"):
         L.append("| %s | %s | %d | %d | %.1f | %.4f | %.4f | %.4f |" % (r["pair"], r["model"], r["epochs"], r["best_epoch"], r["seconds"], r["test_acc"], r["brier"], r["base_brier"]))
     L.append("")
 L.append("## HTTP (wrk, keep-alive, loopback)\n")
-L.append("asbuilt = the binary as built (8 pool threads); nodelay = TCP_NODELAY via bench/nodelay_preload.cpp; nodelay_pool256 = that plus server.threads=256. new conn = a fresh curl request during the run (median / max ms).\n")
+L.append("default = the shipped configuration (server.threads 256); threads64 = server.threads=64. new conn = a fresh curl request during the run (median / max ms).\n")
 L.append("| server | route | conns | training | req/s | p50 ms | p99 ms | errors | new conn ms | RSS MiB | load |\n|---|---|---|---|---|---|---|---|---|---|---|")
-order = {"asbuilt": 0, "nodelay": 1, "nodelay_pool256": 2}
+order = {"default": 0, "threads64": 1}
 for h in sorted(http, key=lambda h: (order[h["config"]], h["training"], h["path"] or "", h["connections"])):
     nc = h["new_connection_ms"]
     L.append("| %s | %s | %d | %s | %s | %s | %s | %d | %s / %s | %.0f | %s |" % (h["config"], h["path"], h["connections"], "yes" if h["training"] else "", f3(h["rps"]), f3(h["p50_ms"]), f3(h["p99_ms"]), h["errors"], f3(nc["median"]), f3(nc["max"]), h["rss_mib"], h["load_before"]))

@@ -311,7 +311,7 @@ Config config_from_json(const json& merged) {
 
   c.server.host = r.string("server.host");
   c.server.port = static_cast<int>(r.integer("server.port", 0, 65535));
-  c.server.threads = static_cast<int>(r.integer("server.threads", 1, 256));
+  c.server.threads = static_cast<int>(r.integer("server.threads", 1, 1024));
   c.server.cors_origins = r.strings("server.corsOrigins");
   c.server.api_token = r.string("server.apiToken");
   c.server.protect_reads = r.boolean("server.protectReads");

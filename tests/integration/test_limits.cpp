@@ -2,6 +2,7 @@
 // against slow clients, and /metrics in Prometheus text format.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <sstream>
 #include <thread>
@@ -47,6 +48,28 @@ TEST(Limits, DefaultBodyLimitIsOneMebibyte) {
   auto over = request(service.port(), "POST", "/api/storage/cleanup", at_limit + " ");
   EXPECT_EQ(over.status, 413) << over.raw;
   EXPECT_TRUE(is_contract_error(over));
+  EXPECT_EQ(service.process().stop(), 0);
+}
+
+TEST(Limits, ListenBacklogIsRaisedPastHttplibsFive) {
+  // Debian's httplib listens with a backlog of 5, so a burst of new clients lost SYNs and waited 1-3 s for
+  // the retransmit. For a listening socket, `ss` reports the backlog as Send-Q.
+  if (std::system("command -v ss >/dev/null 2>&1") != 0) GTEST_SKIP() << "ss (iproute2) is not installed";
+  DemoService service({"--set", "training.autoTrain=false", "--set", "demo.pairs=BTC"});
+  ASSERT_TRUE(service.wait_healthy()) << service.log();
+  const std::string cmd = "ss -ltnH 'sport = :" + std::to_string(service.port()) + "'";
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  char line[512] = {};
+  const bool got = std::fgets(line, sizeof line, pipe) != nullptr;
+  ::pclose(pipe);
+  ASSERT_TRUE(got) << cmd << " printed nothing";
+  std::istringstream fields(line);
+  std::string state;
+  long recv_q = -1, send_q = -1;
+  fields >> state >> recv_q >> send_q;
+  EXPECT_EQ(state, "LISTEN") << line;
+  EXPECT_GE(send_q, 128) << line;
   EXPECT_EQ(service.process().stop(), 0);
 }
 
