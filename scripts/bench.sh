@@ -269,6 +269,8 @@ echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$raw/machine.txt"
 
 # ---- report --------------------------------------------------------------------------------------
 stamp=$(date -u +%Y-%m-%d)$suffix
+# A second run on the same day gets its start time in the name instead of replacing the first.
+[ -e "$out_dir/$stamp.json" ] && stamp="$(date -u +%Y-%m-%d)-$(date -u -d "$(grep '^date=' "$raw/machine.txt" | cut -d= -f2)" +%H%M)$suffix"
 python3 - "$raw" "$out_dir/$stamp.json" "$out_dir/$stamp.md" <<'PY'
 import json, os, re, sys, glob
 raw, out_json, out_md = sys.argv[1:4]

@@ -366,6 +366,7 @@ Config config_from_json(const json& merged) {
 
   c.training.auto_train = r.boolean("training.autoTrain");
   c.training.max_concurrent = static_cast<int>(r.integer("training.maxConcurrent", 1, 8));
+  c.training.niceness = static_cast<int>(r.integer("training.niceness", 0, 19));
   c.training.epochs = static_cast<int>(r.integer("training.epochs", 1, 10000));
   c.training.batch_size = static_cast<int>(r.integer("training.batchSize", 1, 65536));
   c.training.learning_rate = r.number("training.learningRate", 1e-7, 1.0);

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "tbml/util/thread_priority.h"
 #include "tbml/util/time.h"
 
 namespace tbml {
@@ -327,6 +328,13 @@ std::optional<std::size_t> TrainingQueue::pick_locked(std::int64_t now, std::int
 }
 
 void TrainingQueue::worker_loop() {
+  if (options_.worker_nice > 0) {
+    try {
+      lower_current_thread_priority(options_.worker_nice);
+    } catch (const std::exception&) {
+      // Not fatal: training then competes with serving at equal priority.
+    }
+  }
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     std::int64_t next_wakeup = std::numeric_limits<std::int64_t>::max();

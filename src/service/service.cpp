@@ -190,6 +190,7 @@ void Service::Impl::start_queue() {
   qo.max_queued = cfg.training.max_queue;
   qo.cooldown = std::chrono::milliseconds(cfg.training.cooldown_ms);
   qo.max_retries = cfg.training.max_retries;
+  qo.worker_nice = cfg.training.niceness;
   queue = std::make_unique<TrainingQueue>(
       qo, [this](const TrainingJob& job, JobContext& ctx) { return run_training_job(job, ctx); });
 }

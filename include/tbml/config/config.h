@@ -61,6 +61,7 @@ struct MlConfig {
 struct TrainingConfig {
   bool auto_train = true;
   int max_concurrent = 1;
+  int niceness = 10;  // nice increment of the training threads
   int epochs = 30;
   int batch_size = 64;
   double learning_rate = 1e-3;

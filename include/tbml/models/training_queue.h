@@ -98,6 +98,7 @@ struct TrainingQueueOptions {
   int max_retries = 2;                                            // after the first failed attempt
   std::chrono::milliseconds retry_backoff{std::chrono::seconds(30)};  // doubles per attempt
   std::chrono::milliseconds max_retry_backoff{std::chrono::minutes(10)};
+  int worker_nice = 0;  // added to each worker thread's nice value (0: unchanged), so serving goes first
 };
 
 struct EnqueueRequest {

@@ -1,5 +1,6 @@
 #include "tbml/models/training_queue.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -12,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tbml/util/thread_priority.h"
 #include "tbml/util/time.h"
 
 namespace tbml {
@@ -137,6 +139,21 @@ TEST(TrainingQueue, RunsAJobAndReportsIt) {
   EXPECT_EQ(j["summary"]["active"], 0);
   EXPECT_EQ(j["summary"]["queued"], 0);
   EXPECT_EQ(j["summary"]["failed"], 0);
+}
+
+TEST(TrainingQueue, WorkersRunAtTheConfiguredLowerPriority) {
+  const int base = current_thread_nice();  // new threads inherit the creating thread's nice value
+  TrainingQueueOptions o = fast_options();
+  o.worker_nice = 5;
+  std::atomic<int> seen{-100};
+  TrainingQueue q(o, [&seen](const TrainingJob&, JobContext&) {
+    seen = current_thread_nice();
+    return JobResult{JobStatus::kSucceeded, ""};
+  });
+  ASSERT_EQ(q.enqueue(req("BTC")).outcome, EnqueueOutcome::kQueued);
+  ASSERT_TRUE(q.wait_idle(5s));
+  EXPECT_EQ(seen.load(), std::min(19, base + 5));
+  EXPECT_EQ(current_thread_nice(), base);  // the caller's own priority is untouched
 }
 
 TEST(TrainingQueue, HigherPriorityFirstAndFifoWithinPriority) {
