@@ -263,9 +263,9 @@ WeightDecision OutcomeTracker::decide_weights(const std::string& pair, const Wei
   struct Skill {
     std::string name;
     double skill;
-    const RollingStats* st;
+    RollingStats st;
   };
-  std::vector<Skill> eligible;
+  std::vector<std::string> names;
   std::vector<std::string> waiting;
   for (const auto& [name, m] : s.models) {
     if (m.realised.count < options_.min_outcomes) {
@@ -273,12 +273,22 @@ WeightDecision OutcomeTracker::decide_weights(const std::string& pair, const Wei
                                     m.realised.count, options_.min_outcomes, weight_for(configured, name)));
       continue;
     }
-    const double base = m.realised.baseline_brier;
+    names.push_back(name);
+  }
+  // Models served since different times saw different stretches of the market; they are compared on the
+  // outcomes they all saw, or on their own when fewer than min_outcomes are shared.
+  std::map<std::string, RollingStats> scored = shared_stats(pair, names);
+  const std::size_t shared = scored.empty() ? 0 : scored.begin()->second.count;
+  const bool on_shared = names.size() > 1 && shared >= options_.min_outcomes;
+  std::vector<Skill> eligible;
+  for (const auto& name : names) {
+    const RollingStats st = on_shared ? scored.at(name) : s.models.at(name).realised;
+    const double base = st.baseline_brier;
     // A window with only ups (or only downs) has a base-rate Brier of 0: no model can beat it, and the
     // ratio is undefined, so the skill is then measured against the coin flip's 0.25 instead.
     const double reference = base > 1e-9 ? base : 0.25;
-    const double skill = std::max(-1.0, 1.0 - m.realised.brier / reference);
-    eligible.push_back(Skill{name, skill, &s.models.at(name).realised});
+    const double skill = std::max(-1.0, 1.0 - st.brier / reference);
+    eligible.push_back(Skill{name, skill, st});
   }
   if (eligible.empty()) {
     d.reason = fmt::format("auto-update on but no model has {} resolved outcomes yet (most: {}); configured weights",
@@ -293,7 +303,7 @@ WeightDecision OutcomeTracker::decide_weights(const std::string& pair, const Wei
     d.weights[e.name] = w;
     if (!detail.empty()) detail += "; ";
     detail += fmt::format("{} Brier {:.3f} vs base-rate {:.3f} over {} outcomes, skill {:+.3f} -> weight {:.2f}",
-                          e.name, e.st->brier, e.st->baseline_brier, e.st->count, e.skill, w);
+                          e.name, e.st.brier, e.st.baseline_brier, e.st.count, e.skill, w);
   }
   for (const auto& w : waiting) detail += "; " + w;
   d.dynamic = true;
@@ -302,9 +312,31 @@ WeightDecision OutcomeTracker::decide_weights(const std::string& pair, const Wei
           ? fmt::format("{} leads with skill {:+.3f} over the base rate", best->name, best->skill)
           : fmt::format("no model beats the base rate (best: {} at {:+.3f}), weights still follow relative skill",
                         best->name, best->skill);
-  d.reason = fmt::format("dynamic weights from realised skill (weight = exp((skill - best) / {:g}), floor {:g}); {}: {}",
-                         options_.skill_temperature, options_.weight_floor, verdict, detail);
+  const std::string basis =
+      names.size() < 2 ? std::string()
+      : on_shared      ? fmt::format(", scored on the {} outcomes all {} models saw", shared, names.size())
+                       : fmt::format(", scored on each model's own outcomes (only {} shared)", shared);
+  d.reason = fmt::format("dynamic weights from realised skill (weight = exp((skill - best) / {:g}), floor {:g}{}); {}: {}",
+                         options_.skill_temperature, options_.weight_floor, basis, verdict, detail);
   return d;
+}
+
+std::map<std::string, RollingStats> OutcomeTracker::shared_stats(const std::string& pair,
+                                                                 const std::vector<std::string>& names) const {
+  std::lock_guard lock(mutex_);
+  std::map<std::string, Accumulator> acc;
+  for (const auto& name : names) acc[name];
+  auto found = pairs_.find(pair);
+  if (found != pairs_.end() && !names.empty()) {
+    for (const auto& r : found->second.window) {
+      const auto& m = r.prediction.models;
+      if (!std::all_of(names.begin(), names.end(), [&m](const std::string& n) { return m.count(n) > 0; })) continue;
+      for (const auto& name : names) acc[name].add(m.at(name), r.outcome);
+    }
+  }
+  std::map<std::string, RollingStats> out;
+  for (const auto& [name, a] : acc) out[name] = a.finish();
+  return out;
 }
 
 void OutcomeTracker::restore(const std::vector<ResolvedPrediction>& resolved) {

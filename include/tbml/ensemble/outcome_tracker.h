@@ -122,7 +122,9 @@ class OutcomeTracker {
 
   // Dynamic weights. Formula, per model with >= min_outcomes resolved predictions in the window:
   //   skill_i  = 1 - Brier_i / Brier_base_i (>= -1), Brier_base_i = r(1 - r) with r the base rate of the
-  //              outcomes that model saw (the Brier score of always predicting the base rate);
+  //              outcomes scored (the Brier score of always predicting the base rate); the outcomes
+  //              scored are those every such model predicted, or each model's own when fewer than
+  //              min_outcomes are shared;
   //   weight_i = max(floor, exp((skill_i - max_j skill_j) / skill_temperature)), so the most skilful
   //              model gets 1.0 and each `skill_temperature` of skill behind it costs a factor e.
   // The weights follow relative skill even when no model beats the base rate (the reason then says so):
@@ -153,6 +155,8 @@ class OutcomeTracker {
   void push_resolved(PairState& state, ResolvedPrediction r);
   std::vector<ResolvedPrediction> resolve(PairState& state, std::int64_t now_ms);
   void trim_candles(PairState& state);
+  // Rolling stats of `names` over the window's outcomes that every one of them predicted.
+  std::map<std::string, RollingStats> shared_stats(const std::string& pair, const std::vector<std::string>& names) const;
 
   OutcomeTrackerOptions options_;
   mutable std::mutex mutex_;

@@ -199,6 +199,29 @@ TEST(OutcomeTracker, WeightsFollowTheSkillGapOverTheTemperature) {
   EXPECT_NE(d.reason.find("a leads with skill +0.360 over the base rate"), std::string::npos) << d.reason;
 }
 
+TEST(OutcomeTracker, ModelsAreComparedOnTheOutcomesTheyAllSaw) {
+  // Alternating outcomes. "early" predicts for 60 candles: sharp and right for the first 30 (Brier 0.01),
+  // then 0.5 (Brier 0.25, skill 0). "late" joins for the last 30 at 0.6 on the right side (Brier 0.16,
+  // skill 0.36). Over its own 60 outcomes early would look better (Brier 0.13, skill 0.48); on the 30
+  // both saw, late is better.
+  OutcomeTracker t;
+  for (int i = 0; i < 61; ++i) {
+    t.on_candles("BTC", std::vector<CandleClose>{{i, static_cast<double>(i % 2)}});
+    const bool up_next = i % 2 == 0;
+    std::map<std::string, double> models;
+    models["early"] = i < 30 ? (up_next ? 0.9 : 0.1) : 0.5;
+    if (i >= 30) models["late"] = up_next ? 0.6 : 0.4;
+    ASSERT_TRUE(t.record(make("BTC", i, i % 2, 1, models)).accepted);
+  }
+  EXPECT_EQ(t.stats("BTC").models.at("early").realised.count, 60u);
+  const WeightDecision d = t.decide_weights("BTC", {{"early", 1.0}, {"late", 1.0}}, true);
+  ASSERT_TRUE(d.dynamic);
+  EXPECT_DOUBLE_EQ(d.weights.at("late"), 1.0);
+  EXPECT_DOUBLE_EQ(d.weights.at("early"), 0.05);  // exp(-3.6), floored
+  EXPECT_NE(d.reason.find("scored on the 30 outcomes all 2 models saw"), std::string::npos) << d.reason;
+  EXPECT_NE(d.reason.find("early Brier 0.250 vs base-rate 0.250 over 30 outcomes"), std::string::npos) << d.reason;
+}
+
 TEST(OutcomeTracker, OneSidedWindowIsScoredAgainstTheCoinFlip) {
   // Only ups: the base-rate Brier is 0, so skill is measured against 0.25 and stays finite.
   OutcomeTracker t;
