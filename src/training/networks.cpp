@@ -14,7 +14,7 @@ json defaults(ModelType type) {
     case ModelType::kLstm: return json{{"hidden", 50}, {"layers", 2}, {"dropout", 0.2}, {"head", 16}};
     case ModelType::kGru: return json{{"hidden", 50}, {"layers", 2}, {"dropout", 0.2}, {"head", 16}};
     case ModelType::kCnn:
-      return json{{"channels", json::array({32, 64, 128})}, {"kernel", 3}, {"dropout", 0.1}, {"head", 32}};
+      return json{{"channels", json::array({16, 32, 32})}, {"kernel", 3}, {"dropout", 0.3}, {"head", 32}};
     case ModelType::kTransformer:
       return json{{"dModel", 32}, {"heads", 4}, {"layers", 2}, {"ff", 64}, {"dropout", 0.1}, {"head", 16}};
   }
