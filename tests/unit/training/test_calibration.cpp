@@ -16,17 +16,26 @@ namespace {
 double logit(double p) { return std::log(p / (1.0 - p)); }
 double sigmoid(double z) { return 1.0 / (1.0 + std::exp(-z)); }
 
-TEST(Calibration, PlattRecoversKnownLogisticMapping) {
-  std::mt19937 rng(3);
-  std::uniform_real_distribution<double> u(0.02, 0.98), coin(0.0, 1.0);
+// `n` raw probabilities whose true probability is sigmoid(2 logit(raw) - 0.5): a model that is right about
+// the ranking but over-cautious and biased up, which Platt scaling can undo exactly.
+struct Sample {
   std::vector<double> p;
   std::vector<std::uint8_t> y;
-  for (int i = 0; i < 40000; ++i) {
+};
+Sample miscalibrated(unsigned seed, int n) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> u(0.02, 0.98), coin(0.0, 1.0);
+  Sample s;
+  for (int i = 0; i < n; ++i) {
     const double raw = u(rng);
-    const double truth = sigmoid(2.0 * logit(raw) - 0.5);
-    p.push_back(raw);
-    y.push_back(coin(rng) < truth ? 1 : 0);
+    s.p.push_back(raw);
+    s.y.push_back(coin(rng) < sigmoid(2.0 * logit(raw) - 0.5) ? 1 : 0);
   }
+  return s;
+}
+
+TEST(Calibration, PlattRecoversKnownLogisticMapping) {
+  const auto [p, y] = miscalibrated(3, 40000);
   const PlattCalibrator c = PlattCalibrator::fit(p, y);
   EXPECT_NEAR(c.slope(), 2.0, 0.15);
   EXPECT_NEAR(c.intercept(), -0.5, 0.1);
@@ -52,15 +61,7 @@ TEST(Calibration, DegenerateInputsGiveIdentityOrConstant) {
 
 TEST(Calibration, KeptWhenItHelpsTheLaterHalfOfValidation) {
   // The same miscalibration throughout: the check passes and the kept calibrator is fitted on all data.
-  std::mt19937 rng(5);
-  std::uniform_real_distribution<double> u(0.02, 0.98), coin(0.0, 1.0);
-  std::vector<double> p;
-  std::vector<std::uint8_t> y;
-  for (int i = 0; i < 4000; ++i) {
-    const double raw = u(rng);
-    p.push_back(raw);
-    y.push_back(coin(rng) < sigmoid(2.0 * logit(raw) - 0.5) ? 1 : 0);
-  }
+  const auto [p, y] = miscalibrated(5, 4000);
   const CalibrationChoice c = choose_calibrator(p, y);
   EXPECT_TRUE(c.applied);
   EXPECT_EQ(c.held_out, 2000u);
