@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "tbml/config/config.h"
 #include "tbml/market/candle_csv.h"
 #include "tbml/market/series.h"
 #include "tbml/storage/model_store.h"
@@ -97,9 +98,12 @@ int run_train(const TrainArgs& args) {
                              series.width);
     for (ModelType type : types) {
       control.on_epoch = [&](const EpochProgress& p) { print_progress(input.pair, p, tty); };
+      // The architectures the service trains with (config/default.json), not a second set of defaults.
+      TrainOptions options = args.options;
+      options.architecture = builtin_defaults().at("ml").at("architectures").value(to_string(type), nlohmann::json());
       TrainResult result;
       try {
-        result = train_model(type, series, args.options, control);
+        result = train_model(type, series, options, control);
       } catch (const TrainingCancelled&) {
         std::cout << (tty ? "\n" : "") << "train: interrupted, " << rows.size() << " model(s) saved\n";
         if (!rows.empty()) print_table(rows);
