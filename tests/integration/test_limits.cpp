@@ -110,11 +110,15 @@ TEST(Limits, ConnectionsBeyondTheCapGetAFast503AndTheServerRecovers) {
                        "--set", "server.maxConnections=4", "--set", "server.readTimeoutMs=8000"});
   ASSERT_TRUE(service.wait_healthy()) << service.log();
   const int port = service.port();
-  // Four silent connections occupy both workers and the two queue places.
+  // Four connections that send half a request occupy both workers and the two queue places. (A silent
+  // one would be released after the 2 s keep-alive wait, which on a loaded machine can pass before the
+  // probe below; a started request is held by the 8 s read timeout.)
   std::vector<int> idle;
+  const std::string partial = "GET /api/health HTTP/1.1\r\n";
   for (int i = 0; i < 4; ++i) {
     int fd = raw_connect(port);
     ASSERT_GE(fd, 0);
+    ASSERT_EQ(::send(fd, partial.data(), partial.size(), MSG_NOSIGNAL), static_cast<ssize_t>(partial.size()));
     idle.push_back(fd);
   }
   // Give a busy machine time to accept all four (they hold their places until the 8 s read timeout).
