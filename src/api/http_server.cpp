@@ -53,8 +53,11 @@ thread_local bool tl_overflow_connection = false;
 // answer every request with 503 before the body is read, and the connection is closed by the client.
 class BoundedTaskQueue : public httplib::TaskQueue {
  public:
-  BoundedTaskQueue(std::size_t workers, std::size_t max_connections, std::size_t overflow_workers)
-      : max_connections_(std::max<std::size_t>(1, max_connections)) {
+  // `observe(serving, queued, overflow)` is told every change of the connection counts (for /metrics).
+  using Observer = std::function<void(std::size_t, std::size_t, std::size_t)>;
+
+  BoundedTaskQueue(std::size_t workers, std::size_t max_connections, std::size_t overflow_workers, Observer observe)
+      : max_connections_(std::max<std::size_t>(1, max_connections)), observe_(std::move(observe)) {
     for (std::size_t i = 0; i < std::max<std::size_t>(1, workers); ++i)
       threads_.emplace_back([this] { work(main_, false); });
     for (std::size_t i = 0; i < std::max<std::size_t>(1, overflow_workers); ++i)
@@ -68,9 +71,10 @@ class BoundedTaskQueue : public httplib::TaskQueue {
         ++admitted_;
         main_.push_back(std::move(fn));
       } else {
-        ++rejected_total_;
+        ++overflow_open_;
         overflow_.push_back(std::move(fn));
       }
+      publish();
     }
     cv_.notify_all();
   }
@@ -96,17 +100,28 @@ class BoundedTaskQueue : public httplib::TaskQueue {
         if (queue.empty()) return;  // shutting down and drained
         fn = std::move(queue.front());
         queue.pop_front();
+        if (!overflow) ++serving_;
+        publish();
       }
       try {
         fn();
       } catch (...) {
         // httplib's connection processing does not throw; never let a worker die if it does.
       }
-      if (!overflow) {
-        std::lock_guard lock(mutex_);
+      std::lock_guard lock(mutex_);
+      if (overflow) {
+        --overflow_open_;
+      } else {
+        --serving_;
         --admitted_;
       }
+      publish();
     }
+  }
+
+  // Under mutex_.
+  void publish() const {
+    if (observe_) observe_(serving_, main_.size(), overflow_open_);
   }
 
   const std::size_t max_connections_;
@@ -114,8 +129,10 @@ class BoundedTaskQueue : public httplib::TaskQueue {
   std::condition_variable cv_;
   std::deque<std::function<void()>> main_;
   std::deque<std::function<void()>> overflow_;
-  std::size_t admitted_ = 0;
-  std::uint64_t rejected_total_ = 0;
+  const Observer observe_;
+  std::size_t admitted_ = 0;       // queued in main_ or being served
+  std::size_t serving_ = 0;        // being served by a main worker
+  std::size_t overflow_open_ = 0;  // queued in overflow_ or being refused
   bool shutting_down_ = false;
   std::vector<std::thread> threads_;
 };
@@ -241,8 +258,11 @@ int HttpServer::start() {
   auto& svr = d.server;
   const auto threads = static_cast<std::size_t>(std::max(1, d.options.threads));
   const auto max_connections = static_cast<std::size_t>(std::max(d.options.threads, d.options.max_connections));
-  svr.new_task_queue = [threads, max_connections] {
-    return new BoundedTaskQueue(threads, max_connections, 2);
+  svr.new_task_queue = [threads, max_connections, &d] {
+    return new BoundedTaskQueue(threads, max_connections, 2,
+                                [&d](std::size_t serving, std::size_t queued, std::size_t overflow) {
+                                  d.service.observe_connections(serving, queued, overflow);
+                                });
   };
   // Connections over the cap are answered here, before the body is read.
   svr.set_pre_routing_handler([&d](const httplib::Request& req, httplib::Response& res) {

@@ -60,6 +60,12 @@ void Metrics::observe_inference(const std::string& model, double seconds) {
   inference_[model].observe(seconds);
 }
 
+void Metrics::set_http_connections(std::size_t serving, std::size_t queued, std::size_t overflow) {
+  connections_serving_.store(serving, std::memory_order_relaxed);
+  connections_queued_.store(queued, std::memory_order_relaxed);
+  connections_overflow_.store(overflow, std::memory_order_relaxed);
+}
+
 namespace {
 
 void render_histogram(std::ostringstream& os, const std::string& name, const std::string& labels,
@@ -93,6 +99,13 @@ std::string Metrics::render_http_and_inference() const {
      << "# TYPE tbml_inference_duration_seconds histogram\n";
   for (const auto& [model, h] : inference_)
     render_histogram(os, "tbml_inference_duration_seconds", "model=\"" + prometheus_label(model) + "\"", h);
+  os << "# HELP tbml_http_connections Open HTTP connections: being served, waiting for a worker, and over "
+        "server.maxConnections (being refused).\n"
+     << "# TYPE tbml_http_connections gauge\n"
+     << "tbml_http_connections{state=\"serving\"} " << connections_serving_.load(std::memory_order_relaxed) << "\n"
+     << "tbml_http_connections{state=\"queued\"} " << connections_queued_.load(std::memory_order_relaxed) << "\n"
+     << "tbml_http_connections{state=\"overflow\"} " << connections_overflow_.load(std::memory_order_relaxed)
+     << "\n";
   return os.str();
 }
 

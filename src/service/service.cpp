@@ -550,6 +550,10 @@ void Service::observe_request(const std::string& route, int status, double secon
   impl_->metrics.observe_request(route, status, seconds);
 }
 
+void Service::observe_connections(std::size_t serving, std::size_t queued, std::size_t overflow) {
+  impl_->metrics.set_http_connections(serving, queued, overflow);
+}
+
 int Service::demo_core_port() const { return impl_->demo_server ? impl_->demo_server->port() : 0; }
 
 }  // namespace tbml

@@ -105,24 +105,80 @@ TEST(Limits, MetricsArePrometheusText) {
   EXPECT_EQ(service.process().stop(), 0);
 }
 
+// The open-connection gauges of /metrics, read on an existing connection `fd` (keep-alive).
+struct ConnectionGauges {
+  long serving = -1, queued = -1, overflow = -1;
+};
+ConnectionGauges read_connection_gauges(int fd) {
+  ConnectionGauges g;
+  if (!raw_send_all(fd, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")) return g;
+  RawReply r = raw_read_reply(fd, std::chrono::milliseconds(5000));
+  auto value = [&](const std::string& state) {
+    const std::string key = "tbml_http_connections{state=\"" + state + "\"} ";
+    auto at = r.body.find(key);
+    return at == std::string::npos ? -1L : std::atol(r.body.c_str() + at + key.size());
+  };
+  g.serving = value("serving");
+  g.queued = value("queued");
+  g.overflow = value("overflow");
+  return g;
+}
+
+TEST(Limits, ConnectionGaugesFollowOpenConnections) {
+  DemoService service({"--set", "training.autoTrain=false", "--set", "demo.pairs=BTC", "--set", "server.threads=2",
+                       "--set", "server.readTimeoutMs=8000"});
+  ASSERT_TRUE(service.wait_healthy()) << service.log();
+  const int port = service.port();
+  int watcher = raw_connect(port);
+  ASSERT_GE(watcher, 0);
+  // The health polls' closed connections are released once their worker notices; then only this one is open.
+  ConnectionGauges g;
+  ASSERT_TRUE(wait_until([&] { g = read_connection_gauges(watcher); return g.serving == 1 && g.queued == 0; },
+                         std::chrono::seconds(10)))
+      << g.serving << " serving, " << g.queued << " queued";
+  EXPECT_EQ(g.overflow, 0);
+  // Two stalled requests: one takes the second worker, the other waits in the queue.
+  std::vector<int> stalled;
+  for (int i = 0; i < 2; ++i) {
+    int fd = raw_connect(port);
+    ASSERT_GE(fd, 0);
+    ASSERT_TRUE(raw_send_all(fd, "GET /api/health HTTP/1.1\r\n"));
+    stalled.push_back(fd);
+  }
+  EXPECT_TRUE(wait_until([&] { g = read_connection_gauges(watcher); return g.serving == 2 && g.queued == 1; },
+                         std::chrono::seconds(5)))
+      << g.serving << " serving, " << g.queued << " queued";
+  for (int fd : stalled) ::close(fd);
+  ::close(watcher);
+  EXPECT_EQ(service.process().stop(), 0);
+}
+
 TEST(Limits, ConnectionsBeyondTheCapGetAFast503AndTheServerRecovers) {
   DemoService service({"--set", "training.autoTrain=false", "--set", "demo.pairs=BTC", "--set", "server.threads=2",
                        "--set", "server.maxConnections=4", "--set", "server.readTimeoutMs=8000"});
   ASSERT_TRUE(service.wait_healthy()) << service.log();
   const int port = service.port();
-  // Four connections that send half a request occupy both workers and the two queue places. (A silent
-  // one would be released after the 2 s keep-alive wait, which on a loaded machine can pass before the
-  // probe below; a started request is held by the 8 s read timeout.)
-  std::vector<int> idle;
+  // Fill the four places deterministically. The health polls above closed their connections, but each
+  // counts until its worker notices; wait until only this first connection is open (on a loaded machine
+  // the stale ones used to push our fillers over the cap, where they held both refusing threads).
+  int first = raw_connect(port);
+  ASSERT_GE(first, 0);
+  ConnectionGauges g;
+  ASSERT_TRUE(wait_until([&] { g = read_connection_gauges(first); return g.serving == 1 && g.queued == 0; },
+                         std::chrono::seconds(10)))
+      << g.serving << " serving, " << g.queued << " queued";
+  // Half a request holds a place until the 8 s read timeout (an idle kept-alive connection would be
+  // released after httplib's 2 s keep-alive wait): the first connection and three more fill the four.
   const std::string partial = "GET /api/health HTTP/1.1\r\n";
-  for (int i = 0; i < 4; ++i) {
+  ASSERT_TRUE(raw_send_all(first, partial));
+  std::vector<int> held = {first};
+  for (int i = 0; i < 3; ++i) {
     int fd = raw_connect(port);
     ASSERT_GE(fd, 0);
-    ASSERT_EQ(::send(fd, partial.data(), partial.size(), MSG_NOSIGNAL), static_cast<ssize_t>(partial.size()));
-    idle.push_back(fd);
+    ASSERT_TRUE(raw_send_all(fd, partial));
+    held.push_back(fd);
   }
-  // Give a busy machine time to accept all four (they hold their places until the 8 s read timeout).
-  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  // Connections are accepted in order, so the probe is the fifth.
   const auto t0 = std::chrono::steady_clock::now();
   RawReply busy = raw_exchange(port, "GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n", std::chrono::milliseconds(2000));
   const auto took = std::chrono::steady_clock::now() - t0;
@@ -130,7 +186,7 @@ TEST(Limits, ConnectionsBeyondTheCapGetAFast503AndTheServerRecovers) {
   EXPECT_EQ(busy.json.is_object() ? busy.json.value("error", "") : "", "Server busy") << busy.body;
   EXPECT_EQ(busy.header("Retry-After"), "1");
   EXPECT_LT(took, std::chrono::milliseconds(2000)) << "the refusal must not wait for a worker";
-  for (int fd : idle) ::close(fd);
+  for (int fd : held) ::close(fd);
   EXPECT_TRUE(wait_until([&] { return get(port, "/api/health").status == 200; }, std::chrono::seconds(10)));
   auto m = get(port, "/metrics");
   EXPECT_NE(m.raw.find("overflow"), std::string::npos) << "refusals are counted";

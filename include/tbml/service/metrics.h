@@ -29,12 +29,18 @@ class Metrics {
  public:
   void observe_request(const std::string& route, int status, double seconds);
   void observe_inference(const std::string& model, double seconds);
+  // HTTP connections right now: being served, admitted and waiting for a worker, and beyond
+  // server.maxConnections (being refused with 503).
+  void set_http_connections(std::size_t serving, std::size_t queued, std::size_t overflow);
   std::string render_http_and_inference() const;  // the families above, in Prometheus text format
 
  private:
   mutable std::mutex mutex_;
   std::map<std::pair<std::string, int>, Histogram> requests_;
   std::map<std::string, Histogram> inference_;
+  std::atomic<std::size_t> connections_serving_{0};
+  std::atomic<std::size_t> connections_queued_{0};
+  std::atomic<std::size_t> connections_overflow_{0};
 };
 
 // Escapes a label value for Prometheus text format.

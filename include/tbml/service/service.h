@@ -68,6 +68,7 @@ class Service {
 
   // Called by the HTTP layer for /metrics.
   void observe_request(const std::string& route, int status, double seconds);
+  void observe_connections(std::size_t serving, std::size_t queued, std::size_t overflow);
 
   // The port of the in-process core simulator in demo mode (0 otherwise).
   int demo_core_port() const;
