@@ -22,6 +22,9 @@ std::string ensemble_kv_key(const std::string& pair) { return "ensemble." + pair
 
 namespace {
 
+// What stop() keeps of its deadline for the WAL checkpoint after the storage writer has given up.
+constexpr int kCheckpointMarginMs = 500;
+
 OutcomeTrackerOptions tracker_options(const Config& c) {
   OutcomeTrackerOptions o;
   o.window = c.ensemble.window;
@@ -532,6 +535,7 @@ void Service::start() {
 void Service::stop(int deadline_ms) {
   Impl& d = *impl_;
   if (d.stopped.exchange(true)) return;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(0, deadline_ms));
   {
     std::lock_guard lock(d.scheduler_mutex);
     d.stopping = true;
@@ -543,7 +547,12 @@ void Service::stop(int deadline_ms) {
   // the batch in progress (the trainer checks between batches); the serving model is untouched.
   if (d.queue) d.queue->stop(std::chrono::milliseconds(0));
   if (d.demo_server) d.demo_server->stop();
-  if (d.storage) d.storage->shutdown();
+  // Everything queued is committed; only writes that keep failing (disk full, locked database) are given
+  // up, at the deadline less a margin for the final WAL checkpoint, and counted as lost in the log.
+  if (d.storage) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    d.storage->shutdown(std::max(std::chrono::milliseconds(0), left - std::chrono::milliseconds(kCheckpointMarginMs)));
+  }
 }
 
 void Service::observe_request(const std::string& route, int status, double seconds) {

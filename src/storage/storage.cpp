@@ -165,7 +165,7 @@ nlohmann::json Storage::stats_json() const {
   return out;
 }
 
-void Storage::shutdown() {
+void Storage::shutdown(std::chrono::milliseconds give_up_after) {
   {
     std::lock_guard lock(mu_);
     if (shut_down_) return;
@@ -174,7 +174,7 @@ void Storage::shutdown() {
   }
   stop_cv_.notify_all();
   if (retention_.joinable()) retention_.join();
-  if (writer_) writer_->stop();
+  if (writer_) writer_->stop(give_up_after);
   if (db_) {
     try {
       db_->checkpoint();

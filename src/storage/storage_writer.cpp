@@ -8,7 +8,7 @@
 namespace tbml {
 
 StorageWriter::StorageWriter(Database& db, StorageWriterOptions options)
-    : db_(db), options_(options) {
+    : db_(db), options_(options), stop_timeout_ms_(options.stop_timeout_ms) {
   if (options_.max_queue == 0 || options_.batch_size == 0 || options_.flush_interval_ms <= 0 ||
       options_.retry_initial_ms <= 0 || options_.retry_max_ms < options_.retry_initial_ms ||
       options_.enqueue_timeout_ms < 0 || options_.stop_timeout_ms < 0) {
@@ -50,10 +50,11 @@ bool StorageWriter::flush(std::chrono::milliseconds timeout) {
   return progress_.wait_for(lock, timeout, [&] { return done_seq_ >= target; });
 }
 
-void StorageWriter::stop() {
+void StorageWriter::stop(std::chrono::milliseconds give_up_after) {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
+    stop_timeout_ms_ = std::min<std::int64_t>(stop_timeout_ms_, std::max<std::int64_t>(0, give_up_after.count()));
   }
   wake_.notify_all();
   not_full_.notify_all();
@@ -106,7 +107,7 @@ void StorageWriter::run() {
       continue;
     }
     if (stopping_) {
-      if (give_up_at == 0) give_up_at = steady_ms() + options_.stop_timeout_ms;
+      if (give_up_at == 0) give_up_at = steady_ms() + stop_timeout_ms_;
       if (steady_ms() >= give_up_at) {
         const std::size_t lost = batch.size() + queue_.size();
         status_.dropped_ops += lost;

@@ -39,7 +39,8 @@ class Service {
 
   // Restores state from storage, loads models, starts the poller, training workers and storage writer.
   void start();
-  // Stops polling and training (current batch finishes or is cancelled), flushes storage. Idempotent.
+  // Stops polling and training (current batch finishes or is cancelled), flushes storage, giving up on
+  // writes that still fail when `deadline_ms` is nearly over. Idempotent.
   void stop(int deadline_ms = 8000);
 
   const Config& config() const;

@@ -57,8 +57,9 @@ class Storage {
   // For GET /api/storage/stats: database counts and sizes, models on disk, writer status.
   nlohmann::json stats_json() const;
 
-  // Stops retention, drains the writer, checkpoints the WAL. Idempotent.
-  void shutdown();
+  // Stops retention, drains the writer (giving up on failing writes after `give_up_after` at most),
+  // checkpoints the WAL. Idempotent.
+  void shutdown(std::chrono::milliseconds give_up_after = std::chrono::milliseconds::max());
 
  private:
   std::unique_ptr<Database> open_database();

@@ -53,8 +53,9 @@ class StorageWriter {
   bool enqueue(StorageOp op);
   // Blocks until every op accepted before the call is committed (or given up). False on timeout.
   bool flush(std::chrono::milliseconds timeout = std::chrono::seconds(30));
-  // Commits what is queued (retrying failures up to stop_timeout_ms), then joins. Idempotent.
-  void stop();
+  // Commits what is queued (retrying failures up to stop_timeout_ms, or `give_up_after` when shorter:
+  // the service's shutdown deadline), then joins. Idempotent.
+  void stop(std::chrono::milliseconds give_up_after = std::chrono::milliseconds::max());
   StorageWriterStatus status() const;
 
  private:
@@ -75,6 +76,7 @@ class StorageWriter {
   std::uint64_t done_seq_ = 0;      // ops done with so far (FIFO, so a prefix of accepted)
   std::uint64_t flush_target_ = 0;
   bool stopping_ = false;
+  std::int64_t stop_timeout_ms_;  // options_.stop_timeout_ms, shortened by stop(give_up_after)
   StorageWriterStatus status_;
   std::mutex join_mu_;
   std::thread thread_;

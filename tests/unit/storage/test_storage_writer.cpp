@@ -137,6 +137,25 @@ TEST(StorageWriter, ReportsDiskFullAndGivesUpOnlyAtStop) {
   EXPECT_EQ(db.integrity_check(), "ok");
 }
 
+TEST(StorageWriter, StopGivesUpOnFailingWritesAtTheCallersDeadline) {
+  test::TempDir dir;
+  { Database create(dir.path()); }
+  Database db(DatabaseOptions{dir.path(), 20, 12});  // disk full for 5000 rows, as above
+  std::vector<Candle> many;
+  for (int i = 0; i < 5000; ++i) many.push_back(Candle{i, 1, 2, 0.5, 1.5, 10});
+  StorageWriterOptions options = fast_options();
+  options.stop_timeout_ms = 120'000;  // the writer's own limit: far beyond any shutdown deadline
+  StorageWriter writer(db, options);
+  ASSERT_TRUE(writer.enqueue(CandleBatch{"BTC", many}));
+  EXPECT_FALSE(writer.flush(100ms));
+  const auto t0 = std::chrono::steady_clock::now();
+  writer.stop(200ms);
+  // Without the caller's deadline stop() would retry for two minutes.
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 60s);
+  EXPECT_EQ(writer.status().dropped_ops, 1u);
+  EXPECT_EQ(db.integrity_check(), "ok");
+}
+
 TEST(StorageWriter, StopDrainsTheQueue) {
   test::TempDir dir;
   Database db(dir.path());
