@@ -264,6 +264,7 @@ WeightDecision OutcomeTracker::decide_weights(const std::string& pair, const Wei
     std::string name;
     double skill;
     RollingStats st;
+    bool coin_flip;  // scored against 0.25 because the window is one-sided
   };
   std::vector<std::string> names;
   std::vector<std::string> waiting;
@@ -286,9 +287,10 @@ WeightDecision OutcomeTracker::decide_weights(const std::string& pair, const Wei
     const double base = st.baseline_brier;
     // A window with only ups (or only downs) has a base-rate Brier of 0: no model can beat it, and the
     // ratio is undefined, so the skill is then measured against the coin flip's 0.25 instead.
-    const double reference = base > 1e-9 ? base : 0.25;
+    const bool coin_flip = base <= 1e-9;
+    const double reference = coin_flip ? 0.25 : base;
     const double skill = std::max(-1.0, 1.0 - st.brier / reference);
-    eligible.push_back(Skill{name, skill, st});
+    eligible.push_back(Skill{name, skill, st, coin_flip});
   }
   if (eligible.empty()) {
     d.reason = fmt::format("auto-update on but no model has {} resolved outcomes yet (most: {}); configured weights",
@@ -302,15 +304,18 @@ WeightDecision OutcomeTracker::decide_weights(const std::string& pair, const Wei
     const double w = std::max(options_.weight_floor, std::exp((e.skill - best->skill) / options_.skill_temperature));
     d.weights[e.name] = w;
     if (!detail.empty()) detail += "; ";
-    detail += fmt::format("{} Brier {:.3f} vs base-rate {:.3f} over {} outcomes, skill {:+.3f} -> weight {:.2f}",
-                          e.name, e.st.brier, e.st.baseline_brier, e.st.count, e.skill, w);
+    const std::string reference = e.coin_flip ? std::string("coin-flip 0.250 (one-sided window)")
+                                              : fmt::format("base-rate {:.3f}", e.st.baseline_brier);
+    detail += fmt::format("{} Brier {:.3f} vs {} over {} outcomes, skill {:+.3f} -> weight {:.2f}", e.name,
+                          e.st.brier, reference, e.st.count, e.skill, w);
   }
   for (const auto& w : waiting) detail += "; " + w;
   d.dynamic = true;
+  const std::string bar = best->coin_flip ? "the coin flip" : "the base rate";
   const std::string verdict =
       best->skill > 0.0
-          ? fmt::format("{} leads with skill {:+.3f} over the base rate", best->name, best->skill)
-          : fmt::format("no model beats the base rate (best: {} at {:+.3f}), weights still follow relative skill",
+          ? fmt::format("{} leads with skill {:+.3f} over {}", best->name, best->skill, bar)
+          : fmt::format("no model beats {} (best: {} at {:+.3f}), weights still follow relative skill", bar,
                         best->name, best->skill);
   const std::string basis =
       names.size() < 2 ? std::string()

@@ -261,7 +261,11 @@ nlohmann::json Service::history(const std::string& pair, std::size_t limit, std:
   if (model && *model != "ensemble") *model = to_string(require_model_type(*model));
   Database* db = d.storage ? d.storage->db() : nullptr;
   if (!db) throw unavailable("Storage unavailable", d.storage_problem());
-  d.storage->flush(std::chrono::seconds(2));  // history includes everything predicted so far
+  // History includes everything predicted so far: wait for the writer, unless the database is refusing
+  // writes (locked, disk full), where waiting would only delay the answer. pendingWrites tells the client
+  // what is not in the database yet.
+  if (d.storage->health().writer.healthy) d.storage->flush(std::chrono::seconds(2));
+  const std::size_t pending_writes = d.storage->health().writer.queue_depth;
   HistoryQuery q;
   q.pair = pair;
   q.limit = limit;
@@ -289,8 +293,13 @@ nlohmann::json Service::history(const std::string& pair, std::size_t limit, std:
     }
     rows.push_back(row);
   }
-  return {{"pair", pair}, {"history", rows}, {"count", rows.size()}, {"limit", limit},
-          {"since", since ? nlohmann::json(*since) : nlohmann::json(nullptr)}, {"timestamp", now_ms()}};
+  return {{"pair", pair},
+          {"history", rows},
+          {"count", rows.size()},
+          {"limit", limit},
+          {"since", since ? nlohmann::json(*since) : nlohmann::json(nullptr)},
+          {"pendingWrites", pending_writes},
+          {"timestamp", now_ms()}};
 }
 
 // ---------------------------------------------------------------------------------------------------

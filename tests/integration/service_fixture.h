@@ -122,11 +122,13 @@ inline void write_synthetic_csv(const std::string& path, int n, std::uint64_t se
   }
 }
 
-// Runs `tbml train` and returns its exit status; output goes to <out>/train.log.
-inline int train_offline(const std::string& csv, const std::string& out, int epochs) {
-  ChildProcess p({TBML_BINARY, "train", "--csv", "BTC=" + csv, "--out", out, "--epochs", std::to_string(epochs),
-                  "--patience", "2", "--threads", "1"},
-                 {}, out + "/train.log");
+// Runs `tbml train` on BTC (all models, or a comma list in `models`) and returns its exit status; output
+// goes to <out>/train.log and the models to <out>/models.
+inline int train_offline(const std::string& csv, const std::string& out, int epochs, const std::string& models = "") {
+  std::vector<std::string> args = {TBML_BINARY, "train",   "--csv",     "BTC=" + csv, "--out", out, "--epochs",
+                                   std::to_string(epochs), "--patience", "2",         "--threads", "1"};
+  if (!models.empty()) args.insert(args.end(), {"--models", models});
+  ChildProcess p(args, {}, out + "/train.log");
   return p.wait(std::chrono::minutes(4));
 }
 

@@ -30,10 +30,8 @@ class UpstreamFaults : public ::testing::Test {
   static void SetUpTestSuite() {
     models_ = new std::string(make_temp_dir("tbml-faults-model"));
     write_synthetic_csv(*models_ + "/btc.csv", 700);
-    ChildProcess train({TBML_BINARY, "train", "--csv", "BTC=" + *models_ + "/btc.csv", "--out", *models_, "--models",
-                        "gru", "--epochs", "2", "--threads", "1"},
-                       {}, *models_ + "/train.log");
-    ASSERT_EQ(train.wait(std::chrono::minutes(4)), 0) << "tbml train failed; see " << *models_ << "/train.log";
+    ASSERT_EQ(train_offline(*models_ + "/btc.csv", *models_, 2, "gru"), 0)
+        << "tbml train failed; see " << *models_ << "/train.log";
   }
   static void TearDownTestSuite() {
     delete models_;

@@ -234,6 +234,10 @@ TEST(OutcomeTracker, OneSidedWindowIsScoredAgainstTheCoinFlip) {
   EXPECT_DOUBLE_EQ(d.weights.at("up"), 1.0);  // skill 1 - 0.01 / 0.25 = 0.96
   EXPECT_DOUBLE_EQ(d.weights.at("half"), 0.05);
   for (const auto& [name, w] : d.weights) EXPECT_TRUE(std::isfinite(w)) << name;
+  // The reason names the reference actually used, not the base rate's 0.
+  EXPECT_NE(d.reason.find("up Brier 0.010 vs coin-flip 0.250 (one-sided window) over 29 outcomes, skill +0.960"),
+            std::string::npos)
+      << d.reason;
 }
 
 TEST(OutcomeTracker, RejectsANonPositiveSkillTemperature) {
