@@ -60,7 +60,7 @@ int run_evaluate(EvaluateArgs args) {
     std::cerr << "evaluate: " << e.what() << "\n";
     return 2;
   }
-  configure_torch_threads(args.options.train.torch_threads > 0 ? args.options.train.torch_threads : 2);
+  configure_torch_threads(args.options.train.torch_threads > 0 ? args.options.train.torch_threads : 1);
 
   std::vector<evaluation::PairEvaluation> results;
   for (const auto& input : inputs) {
@@ -126,7 +126,8 @@ void register_evaluate_command(CLI::App& app, Runner& run) {
   cmd->add_option("--batch-size", o.train.batch_size)->capture_default_str();
   cmd->add_option("--learning-rate", o.train.learning_rate)->capture_default_str();
   cmd->add_option("--seed", o.train.seed)->capture_default_str();
-  cmd->add_option("--threads", o.train.torch_threads, "Torch threads")->capture_default_str();
+  cmd->add_option("--threads", o.train.torch_threads, "Torch threads (more than 1 is slower on 2 cores)")
+      ->capture_default_str();
   cmd->callback([args, &run] { run = [args] { return run_evaluate(*args); }; });
 }
 

@@ -58,7 +58,7 @@ TrainOptions EvaluationOptions::default_train_options() {
   t.patience = 2;
   t.batch_size = 128;
   t.learning_rate = 1e-3;
-  t.torch_threads = 2;
+  t.torch_threads = 1;  // as `tbml train`: a second thread on 2 cores only adds libgomp spinning
   t.architecture = nlohmann::json::object();
   return t;
 }
