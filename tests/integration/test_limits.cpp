@@ -124,6 +124,15 @@ ConnectionGauges read_connection_gauges(int fd) {
   return g;
 }
 
+// Waits until the gauges, read on `fd`, show `serving` connections being served and `queued` waiting.
+::testing::AssertionResult wait_for_connections(int fd, long serving, long queued, std::chrono::seconds timeout) {
+  ConnectionGauges g;
+  if (wait_until([&] { g = read_connection_gauges(fd); return g.serving == serving && g.queued == queued; }, timeout))
+    return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << g.serving << " serving, " << g.queued << " queued, expected " << serving
+                                       << " and " << queued;
+}
+
 TEST(Limits, ConnectionGaugesFollowOpenConnections) {
   DemoService service({"--set", "training.autoTrain=false", "--set", "demo.pairs=BTC", "--set", "server.threads=2",
                        "--set", "server.readTimeoutMs=8000"});
@@ -132,11 +141,8 @@ TEST(Limits, ConnectionGaugesFollowOpenConnections) {
   int watcher = raw_connect(port);
   ASSERT_GE(watcher, 0);
   // The health polls' closed connections are released once their worker notices; then only this one is open.
-  ConnectionGauges g;
-  ASSERT_TRUE(wait_until([&] { g = read_connection_gauges(watcher); return g.serving == 1 && g.queued == 0; },
-                         std::chrono::seconds(10)))
-      << g.serving << " serving, " << g.queued << " queued";
-  EXPECT_EQ(g.overflow, 0);
+  ASSERT_TRUE(wait_for_connections(watcher, 1, 0, std::chrono::seconds(10)));
+  EXPECT_EQ(read_connection_gauges(watcher).overflow, 0);
   // Two stalled requests: one takes the second worker, the other waits in the queue.
   std::vector<int> stalled;
   for (int i = 0; i < 2; ++i) {
@@ -145,9 +151,7 @@ TEST(Limits, ConnectionGaugesFollowOpenConnections) {
     ASSERT_TRUE(raw_send_all(fd, "GET /api/health HTTP/1.1\r\n"));
     stalled.push_back(fd);
   }
-  EXPECT_TRUE(wait_until([&] { g = read_connection_gauges(watcher); return g.serving == 2 && g.queued == 1; },
-                         std::chrono::seconds(5)))
-      << g.serving << " serving, " << g.queued << " queued";
+  EXPECT_TRUE(wait_for_connections(watcher, 2, 1, std::chrono::seconds(5)));
   for (int fd : stalled) ::close(fd);
   ::close(watcher);
   EXPECT_EQ(service.process().stop(), 0);
@@ -163,10 +167,7 @@ TEST(Limits, ConnectionsBeyondTheCapGetAFast503AndTheServerRecovers) {
   // the stale ones used to push our fillers over the cap, where they held both refusing threads).
   int first = raw_connect(port);
   ASSERT_GE(first, 0);
-  ConnectionGauges g;
-  ASSERT_TRUE(wait_until([&] { g = read_connection_gauges(first); return g.serving == 1 && g.queued == 0; },
-                         std::chrono::seconds(10)))
-      << g.serving << " serving, " << g.queued << " queued";
+  ASSERT_TRUE(wait_for_connections(first, 1, 0, std::chrono::seconds(10)));
   // Half a request holds a place until the 8 s read timeout (an idle kept-alive connection would be
   // released after httplib's 2 s keep-alive wait): the first connection and three more fill the four.
   const std::string partial = "GET /api/health HTTP/1.1\r\n";
