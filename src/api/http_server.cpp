@@ -67,8 +67,7 @@ class BoundedTaskQueue : public httplib::TaskQueue {
   void enqueue(std::function<void()> fn) override {
     {
       std::lock_guard lock(mutex_);
-      if (admitted_ < max_connections_) {
-        ++admitted_;
+      if (serving_ + main_.size() < max_connections_) {
         main_.push_back(std::move(fn));
       } else {
         ++overflow_open_;
@@ -100,8 +99,10 @@ class BoundedTaskQueue : public httplib::TaskQueue {
         if (queue.empty()) return;  // shutting down and drained
         fn = std::move(queue.front());
         queue.pop_front();
-        if (!overflow) ++serving_;
-        publish();
+        if (!overflow) {
+          ++serving_;  // moves from queued to serving
+          publish();
+        }
       }
       try {
         fn();
@@ -113,7 +114,6 @@ class BoundedTaskQueue : public httplib::TaskQueue {
         --overflow_open_;
       } else {
         --serving_;
-        --admitted_;
       }
       publish();
     }
@@ -130,8 +130,7 @@ class BoundedTaskQueue : public httplib::TaskQueue {
   std::deque<std::function<void()>> main_;
   std::deque<std::function<void()>> overflow_;
   const Observer observe_;
-  std::size_t admitted_ = 0;       // queued in main_ or being served
-  std::size_t serving_ = 0;        // being served by a main worker
+  std::size_t serving_ = 0;        // being served by a main worker; with main_ the admitted connections
   std::size_t overflow_open_ = 0;  // queued in overflow_ or being refused
   bool shutting_down_ = false;
   std::vector<std::thread> threads_;

@@ -34,7 +34,7 @@ struct TrainArgs {
   TrainOptions options = [] {
     TrainOptions o;
     // One thread, as the service trains: with two on this 2-core machine libgomp's spinning idle
-    // threads made training 3.5x slower (BTC, 1,440 candles, four models: 44.7 s against 12.2 s).
+    // threads made training 3.4x slower (BTC, 1,449 candles, four models: 38.4 s against 11.4 s).
     o.torch_threads = 1;
     return o;
   }();
