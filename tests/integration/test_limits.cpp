@@ -133,6 +133,18 @@ ConnectionGauges read_connection_gauges(int fd) {
                                        << " and " << queued;
 }
 
+// Opens `n` connections that each send half a request (the request line only) and appends them to `fds`.
+// A started request holds its connection's place until the read timeout; a silent one would be released
+// after httplib's 2 s keep-alive wait.
+void open_half_requests(int port, int n, std::vector<int>& fds) {
+  for (int i = 0; i < n; ++i) {
+    int fd = raw_connect(port);
+    ASSERT_GE(fd, 0);
+    fds.push_back(fd);
+    ASSERT_TRUE(raw_send_all(fd, "GET /api/health HTTP/1.1\r\n"));
+  }
+}
+
 TEST(Limits, ConnectionGaugesFollowOpenConnections) {
   DemoService service({"--set", "training.autoTrain=false", "--set", "demo.pairs=BTC", "--set", "server.threads=2",
                        "--set", "server.readTimeoutMs=8000"});
@@ -145,12 +157,7 @@ TEST(Limits, ConnectionGaugesFollowOpenConnections) {
   EXPECT_EQ(read_connection_gauges(watcher).overflow, 0);
   // Two stalled requests: one takes the second worker, the other waits in the queue.
   std::vector<int> stalled;
-  for (int i = 0; i < 2; ++i) {
-    int fd = raw_connect(port);
-    ASSERT_GE(fd, 0);
-    ASSERT_TRUE(raw_send_all(fd, "GET /api/health HTTP/1.1\r\n"));
-    stalled.push_back(fd);
-  }
+  ASSERT_NO_FATAL_FAILURE(open_half_requests(port, 2, stalled));
   EXPECT_TRUE(wait_for_connections(watcher, 2, 1, std::chrono::seconds(5)));
   for (int fd : stalled) ::close(fd);
   ::close(watcher);
@@ -168,17 +175,10 @@ TEST(Limits, ConnectionsBeyondTheCapGetAFast503AndTheServerRecovers) {
   int first = raw_connect(port);
   ASSERT_GE(first, 0);
   ASSERT_TRUE(wait_for_connections(first, 1, 0, std::chrono::seconds(10)));
-  // Half a request holds a place until the 8 s read timeout (an idle kept-alive connection would be
-  // released after httplib's 2 s keep-alive wait): the first connection and three more fill the four.
-  const std::string partial = "GET /api/health HTTP/1.1\r\n";
-  ASSERT_TRUE(raw_send_all(first, partial));
+  // The first connection and three more, each with half a request, fill the four places.
+  ASSERT_TRUE(raw_send_all(first, "GET /api/health HTTP/1.1\r\n"));
   std::vector<int> held = {first};
-  for (int i = 0; i < 3; ++i) {
-    int fd = raw_connect(port);
-    ASSERT_GE(fd, 0);
-    ASSERT_TRUE(raw_send_all(fd, partial));
-    held.push_back(fd);
-  }
+  ASSERT_NO_FATAL_FAILURE(open_half_requests(port, 3, held));
   // Connections are accepted in order, so the probe is the fifth.
   const auto t0 = std::chrono::steady_clock::now();
   RawReply busy = raw_exchange(port, "GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n", std::chrono::milliseconds(2000));
