@@ -35,8 +35,8 @@ std::vector<std::string> input_names(const InputSpec& spec, const std::vector<st
   return names;
 }
 
-bool compute_inputs(const Series& series, const std::vector<double>& returns, std::size_t t, const InputSpec& spec,
-                    const Ewma& ewma, const Garch& garch, InputRow& row, float* features, std::string* why) {
+bool compute_inputs(const std::vector<double>& returns, std::size_t t, const InputSpec& spec, const Ewma& ewma,
+                    const Garch& garch, InputRow& row, std::string* why) {
   row.log_lookbacks.resize(spec.lookbacks.size());
   for (std::size_t k = 0; k < spec.lookbacks.size(); ++k) {
     double v = 0.0;
@@ -50,15 +50,15 @@ bool compute_inputs(const Series& series, const std::vector<double>& returns, st
   }
   row.ewma_variance = ewma.forecast(returns, t, spec.horizon, spec.window);
   row.garch_variance = garch.forecast(returns, t, spec.horizon, spec.window);
-  if (features) {
-    float* out = features;
-    for (double v : row.log_lookbacks) *out++ = static_cast<float>(v);
-    *out++ = static_cast<float>(std::log(std::max(row.ewma_variance, spec.floor)));
-    *out++ = static_cast<float>(std::log(std::max(row.garch_variance, spec.floor)));
-    const float* f = series.row(t);
-    std::copy(f, f + series.width, out);
-  }
   return true;
+}
+
+void write_tree_inputs(const InputRow& row, const InputSpec& spec, const float* series_row, std::size_t width,
+                       float* out) {
+  for (double v : row.log_lookbacks) *out++ = static_cast<float>(v);
+  *out++ = static_cast<float>(std::log(std::max(row.ewma_variance, spec.floor)));
+  *out++ = static_cast<float>(std::log(std::max(row.garch_variance, spec.floor)));
+  std::copy(series_row, series_row + width, out);
 }
 
 }  // namespace tbml::volatility

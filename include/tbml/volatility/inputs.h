@@ -10,7 +10,6 @@
 #include <string>
 #include <vector>
 
-#include "tbml/market/series.h"
 #include "tbml/volatility/ewma.h"
 #include "tbml/volatility/garch.h"
 
@@ -38,11 +37,13 @@ struct InputRow {
   double ewma_variance = 0.0, garch_variance = 0.0;  // h-candle forecasts (unfloored)
 };
 
-// Fills `row` for t. Returns false, with the reason in `why` when given, if a lookback window has too
-// few returns (t too early, or a gap: see lookback_variance). The Series' row is read only when
-// `features` is non-null (base_width() + series.width floats written there, as float).
-bool compute_inputs(const Series& series, const std::vector<double>& returns, std::size_t t, const InputSpec& spec,
-                    const Ewma& ewma, const Garch& garch, InputRow& row, float* features = nullptr,
-                    std::string* why = nullptr);
+// Fills `row` for t from returns[..t]. Returns false, with the reason in `why` when given, if a lookback
+// window has too few returns (t too early, or just after a gap: see lookback_variance).
+bool compute_inputs(const std::vector<double>& returns, std::size_t t, const InputSpec& spec, const Ewma& ewma,
+                    const Garch& garch, InputRow& row, std::string* why = nullptr);
+
+// The trees' row: base_width() log variances, then the Series' feature row (width floats), to `out`.
+void write_tree_inputs(const InputRow& row, const InputSpec& spec, const float* series_row, std::size_t width,
+                       float* out);
 
 }  // namespace tbml::volatility

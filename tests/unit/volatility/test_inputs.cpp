@@ -21,7 +21,8 @@ TEST(Inputs, RowMatchesItsPieces) {
   std::vector<float> x(spec.base_width() + s.width);
   InputRow row;
   const std::size_t t = 350;
-  ASSERT_TRUE(compute_inputs(s, r, t, spec, e, g, row, x.data()));
+  ASSERT_TRUE(compute_inputs(r, t, spec, e, g, row));
+  write_tree_inputs(row, spec, s.row(t), s.width, x.data());
   double v24 = 0.0;
   ASSERT_TRUE(lookback_variance(r, t, 24, 5, v24));
   EXPECT_DOUBLE_EQ(row.log_lookbacks[2], std::log(v24));
@@ -48,10 +49,10 @@ TEST(Inputs, TooEarlyOrJustAfterAGapIsRefusedWithAReason) {
   spec.floor = 1e-12;
   InputRow row;
   std::string why;
-  EXPECT_FALSE(compute_inputs(s, r, 100, spec, e, g, row, nullptr, &why));  // 120-candle lookback
+  EXPECT_FALSE(compute_inputs(r, 100, spec, e, g, row, &why));  // 120-candle lookback
   EXPECT_NE(why.find("120"), std::string::npos) << why;
-  EXPECT_FALSE(compute_inputs(s, r, 300, spec, e, g, row, nullptr, &why));  // r_300 missing: last 1 empty
-  EXPECT_TRUE(compute_inputs(s, r, 301, spec, e, g, row, nullptr, &why));
+  EXPECT_FALSE(compute_inputs(r, 300, spec, e, g, row, &why));  // r_300 missing: last 1 empty
+  EXPECT_TRUE(compute_inputs(r, 301, spec, e, g, row, &why));
 }
 
 }  // namespace
