@@ -148,7 +148,7 @@ struct VolatilityTrainOptions {
   std::uint64_t bootstrap_seed = 42;
   std::size_t block_length = 0;      // 0 = default_block_length(test samples, horizon)
 
-  static BoostedTreesOptions default_tree_options();  // kSquaredError, depth 3, eta 0.05, 300 rounds, 1 thread
+  static BoostedTreesOptions default_tree_options();  // kSquaredError, depth 2, min child weight 50, eta 0.05, 1 thread
   void validate() const;  // throws std::invalid_argument naming the bad field
 };
 

@@ -1,7 +1,7 @@
 // The volatility forecaster on the real hourly candles in ../shared/data/market (skipped when absent).
 // BTC on the last 1,440 hours (what a core service serves) must give a calibrated 80 % interval on its
 // test part; the table over all pairs is the measurement the README quotes. TBML_VOL_CANDLES=N reruns
-// the table on the last N hours.
+// the table on the last N hours; TBML_VOL_REPORT=file writes BTC's report and model JSON there.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -66,6 +66,13 @@ TEST(RealPairs, BtcIntervalIsCalibratedOnTheTestPart) {
   EXPECT_GE(cov, 0.70);
   EXPECT_LE(cov, 0.90);
   EXPECT_LT(r.seconds, 10.0);
+  if (const char* out = std::getenv("TBML_VOL_REPORT")) {  // TBML_VOL_REPORT=file: the report and model JSON
+    std::FILE* file = std::fopen(out, "w");
+    ASSERT_NE(file, nullptr) << out;
+    const std::string text = nlohmann::json{{"report", r.report}, {"model", r.model->to_json()}}.dump(2);
+    std::fputs(text.c_str(), file);
+    std::fclose(file);
+  }
   const VolatilityForecast f = r.model->forecast(*s);
   std::printf("latest BTC forecast: %s\n", f.to_json().dump().c_str());
   EXPECT_TRUE(std::isfinite(f.variance));
@@ -80,8 +87,17 @@ TEST(RealPairs, TableOfAllPairs) {
     if (!s) continue;
     VolatilityTrainOptions o;
     o.max_candles = candles;
+    // Driver knobs for tuning on validation (never on test): TBML_VOL_DEPTH, TBML_VOL_MIN_CHILD, TBML_VOL_ETA.
+    if (const char* d = std::getenv("TBML_VOL_DEPTH")) o.trees.max_depth = std::atoi(d);
+    if (const char* m = std::getenv("TBML_VOL_MIN_CHILD")) o.trees.min_child_weight = std::atof(m);
+    if (const char* e = std::getenv("TBML_VOL_ETA")) o.trees.learning_rate = std::atof(e);
     const VolatilityTrainResult r = train_volatility_model(*s, o);
     print_row(r);
+    std::printf("     validation QLIKE: trees %.4f har %.4f garch %.4f ewma %.4f\n",
+                r.report.at("candidates").at("trees").at("validation").at("qlike").get<double>(),
+                r.report.at("candidates").at("har").at("validation").at("qlike").get<double>(),
+                r.report.at("candidates").at("garch").at("validation").at("qlike").get<double>(),
+                r.report.at("candidates").at("ewma").at("validation").at("qlike").get<double>());
     std::printf("     coverage80 validation/test:");
     for (Member m : all_members()) {
       const auto& c = r.report.at("candidates");
