@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <iostream>
+#include <memory>
 
 #include "tbml/volatility/realised.h"
 #include "tbml/volatility/scores.h"
@@ -20,10 +21,19 @@ const Series& sim_series() {
   return s;
 }
 
+// Trained once for the whole program and released before exit: an XGBoost booster freed during static
+// destruction crashes (XGBoost's own statics are gone by then), so no BoostedTrees may live in a static.
+std::unique_ptr<VolatilityTrainResult> g_result;
 const VolatilityTrainResult& sim_result() {
-  static const VolatilityTrainResult r = train_volatility_model(sim_series(), VolatilityTrainOptions{});
-  return r;
+  if (!g_result) g_result = std::make_unique<VolatilityTrainResult>(train_volatility_model(sim_series(), VolatilityTrainOptions{}));
+  return *g_result;
 }
+
+class ReleaseTrees : public ::testing::Environment {
+ public:
+  void TearDown() override { g_result.reset(); }
+};
+const auto* const kReleaseTrees = ::testing::AddGlobalTestEnvironment(new ReleaseTrees);
 
 TEST(VolatilityModel, BeatsEwmaOnSimulatedGarch) {
   const auto& r = sim_result();
