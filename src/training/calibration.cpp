@@ -7,6 +7,7 @@
 
 #include "tbml/training/metrics.h"
 #include "torch_model.h"
+#include "tree_model.h"
 
 namespace tbml {
 namespace {
@@ -162,15 +163,17 @@ nlohmann::json CalibrationChoice::to_json() const {
 }
 
 PlattCalibrator calibrator_of(const Model& model) {
-  const auto* torch_model = dynamic_cast<const training::TorchModel*>(&model);
-  return torch_model ? torch_model->calibrator() : PlattCalibrator();
+  if (const auto* torch_model = dynamic_cast<const training::TorchModel*>(&model)) return torch_model->calibrator();
+  if (const auto* tree_model = dynamic_cast<const training::TreeModel*>(&model)) return tree_model->calibrator();
+  return PlattCalibrator();
 }
 
 std::vector<double> predict_uncalibrated(const Model& model, const float* windows, std::size_t batch) {
-  const auto* torch_model = dynamic_cast<const training::TorchModel*>(&model);
-  if (torch_model == nullptr)
-    throw std::invalid_argument("predict_uncalibrated: not a model of the training library");
-  return torch_model->predict_uncalibrated(windows, batch);
+  if (const auto* torch_model = dynamic_cast<const training::TorchModel*>(&model))
+    return torch_model->predict_uncalibrated(windows, batch);
+  if (const auto* tree_model = dynamic_cast<const training::TreeModel*>(&model))
+    return tree_model->predict_uncalibrated(windows, batch);
+  throw std::invalid_argument("predict_uncalibrated: not a model of the training library");
 }
 
 }  // namespace tbml

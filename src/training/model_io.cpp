@@ -1,17 +1,21 @@
 #include "tbml/training/model_io.h"
 
 #include <cmath>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
 #include "networks.h"
+#include "tbml/trees/boosted_trees.h"
 #include "tbml/util/atomic_file.h"
 #include "torch_model.h"
+#include "tree_model.h"
 
 namespace tbml {
 namespace {
 
-constexpr const char* kFormat = "tbml-torch-1";
+constexpr const char* kTorchFormat = "tbml-torch-1";
+constexpr const char* kTreeFormat = "tbml-xgboost-1";  // weights: XGBoost's JSON model bytes
 
 [[noreturn]] void fail(const std::string& why) { throw std::runtime_error("cannot import model: " + why); }
 
@@ -40,15 +44,23 @@ void load_weights(training::SequenceNet& net, const std::string& bytes) {
 }  // namespace
 
 ModelArtifact export_model(const Model& model) {
-  const auto* torch_model = dynamic_cast<const training::TorchModel*>(&model);
-  if (torch_model == nullptr) throw std::invalid_argument("export_model: not a model of the training library");
   ModelArtifact artifact;
-  artifact.weights = torch_model->weights();
   artifact.meta = model.info().to_json();
-  artifact.meta["format"] = kFormat;
-  artifact.meta["normaliser"] = torch_model->normaliser().to_json();
-  artifact.meta["architecture"] = torch_model->architecture();
-  artifact.meta["calibration"] = torch_model->calibrator().to_json();
+  if (const auto* torch_model = dynamic_cast<const training::TorchModel*>(&model)) {
+    artifact.weights = torch_model->weights();
+    artifact.meta["format"] = kTorchFormat;
+    artifact.meta["normaliser"] = torch_model->normaliser().to_json();
+    artifact.meta["architecture"] = torch_model->architecture();
+    artifact.meta["calibration"] = torch_model->calibrator().to_json();
+  } else if (const auto* tree_model = dynamic_cast<const training::TreeModel*>(&model)) {
+    artifact.weights = tree_model->weights();
+    artifact.meta["format"] = kTreeFormat;
+    artifact.meta["normaliser"] = tree_model->normaliser().to_json();
+    artifact.meta["architecture"] = tree_model->architecture();
+    artifact.meta["calibration"] = tree_model->calibrator().to_json();
+  } else {
+    throw std::invalid_argument("export_model: not a model of the training library");
+  }
   artifact.meta["weightsBytes"] = artifact.weights.size();
   artifact.meta["weightsChecksum"] = checksum_hex(artifact.weights);
   return artifact;
@@ -58,8 +70,9 @@ ModelPtr import_model(const ModelArtifact& artifact) {
   const nlohmann::json& meta = artifact.meta;
   if (!meta.is_object()) fail("meta is not a JSON object");
   try {
-    if (meta.value("format", std::string()) != kFormat)
-      fail("unknown format '" + meta.value("format", std::string()) + "' (expected " + kFormat + ")");
+    const std::string format = meta.value("format", std::string());
+    if (format != kTorchFormat && format != kTreeFormat)
+      fail("unknown format '" + format + "' (expected " + kTorchFormat + " or " + kTreeFormat + ")");
     const auto size = meta.at("weightsBytes").get<std::size_t>();
     if (artifact.weights.size() != size)
       fail("weights have " + std::to_string(artifact.weights.size()) + " bytes, meta says " +
@@ -73,20 +86,36 @@ ModelPtr import_model(const ModelArtifact& artifact) {
     if (normaliser.width() != info.feature_names.size())
       fail("normaliser has " + std::to_string(normaliser.width()) + " features, meta lists " +
            std::to_string(info.feature_names.size()));
-    const auto arch = training::resolve_architecture(info.type, meta.at("architecture"));
-    auto net = training::make_network(info.type, static_cast<std::int64_t>(info.feature_names.size()),
-                                      static_cast<std::int64_t>(info.sequence_length), arch);
-    load_weights(*net, artifact.weights);
-    if (training::count_parameters(*net) != info.parameters)
-      fail("network has " + std::to_string(training::count_parameters(*net)) + " parameters, meta says " +
-           std::to_string(info.parameters));
-
     // Models saved before calibration existed have no "calibration" key: they serve raw probabilities.
     const auto it = meta.find("calibration");
     const PlattCalibrator calibrator =
         it == meta.end() ? PlattCalibrator() : PlattCalibrator::from_json(*it);
-    auto model = std::make_shared<training::TorchModel>(std::move(info), std::move(normaliser), arch, net,
-                                                        calibrator);
+    if ((format == kTreeFormat) != (info.type == ModelType::kXgboost))
+      fail("format " + format + " cannot hold a " + to_string(info.type) + " model");
+
+    ModelPtr model;
+    if (format == kTreeFormat) {
+      const auto arch = resolve_tree_architecture(meta.at("architecture"));
+      std::optional<BoostedTrees> trees;
+      try {
+        trees = BoostedTrees::load(artifact.weights);
+      } catch (const std::runtime_error& e) {
+        fail(std::string("xgboost: ") + e.what());
+      }
+      if (trees->nodes() != info.parameters)
+        fail("trees have " + std::to_string(trees->nodes()) + " nodes, meta says " + std::to_string(info.parameters));
+      model = std::make_shared<training::TreeModel>(std::move(info), std::move(normaliser), arch, std::move(*trees),
+                                                    calibrator);
+    } else {
+      const auto arch = training::resolve_architecture(info.type, meta.at("architecture"));
+      auto net = training::make_network(info.type, static_cast<std::int64_t>(info.feature_names.size()),
+                                        static_cast<std::int64_t>(info.sequence_length), arch);
+      load_weights(*net, artifact.weights);
+      if (training::count_parameters(*net) != info.parameters)
+        fail("network has " + std::to_string(training::count_parameters(*net)) + " parameters, meta says " +
+             std::to_string(info.parameters));
+      model = std::make_shared<training::TorchModel>(std::move(info), std::move(normaliser), arch, net, calibrator);
+    }
     // One trial prediction so a model that cannot run is rejected here, not on the request path.
     const ModelInfo& loaded = model->info();
     std::vector<float> zeros(loaded.sequence_length * loaded.feature_names.size(), 0.0f);

@@ -8,13 +8,14 @@
 #include <random>
 
 #include "networks.h"
-#include "tbml/features/feature_pipeline.h"
 #include "tbml/training/calibration.h"
 #include "tbml/training/dataset.h"
 #include "tbml/training/metrics.h"
 #include "tbml/training/normaliser.h"
+#include "tbml/training/tree_trainer.h"
 #include "tbml/util/time.h"
 #include "torch_model.h"
+#include "train_support.h"
 
 namespace tbml {
 
@@ -33,9 +34,13 @@ void TrainOptions::validate() const {
 
 namespace {
 
+using training::kEvalChunk;
+using training::labels_of;
+using training::resolve_feature_names;
+using training::score_incumbent;
 using training::SequenceNet;
+using training::training_rows;
 
-constexpr std::size_t kEvalChunk = 512;
 constexpr double kMinImprovement = 1e-5;  // smaller validation-loss changes count as a stall
 constexpr double kGradClip = 1.0;         // keeps early LSTM/GRU steps from exploding
 
@@ -51,12 +56,6 @@ torch::Tensor gather(const std::vector<float>& rows, std::size_t width, std::siz
     copy_window(rows.data(), width, w.last, steps, dst + i * steps * width);
   }
   return out;
-}
-
-std::vector<std::uint8_t> labels_of(const std::vector<Window>& windows) {
-  std::vector<std::uint8_t> y(windows.size());
-  for (std::size_t i = 0; i < windows.size(); ++i) y[i] = windows[i].label;
-  return y;
 }
 
 std::vector<double> evaluate(SequenceNet& net, const std::vector<float>& rows, std::size_t width,
@@ -89,39 +88,6 @@ void restore_state(SequenceNet& net, const std::vector<torch::Tensor>& state) {
   for (auto& b : net.buffers()) b.copy_(state.at(i++));
 }
 
-// Rows read by at least one training window: the only rows the normaliser may look at.
-std::vector<std::uint8_t> training_rows(const Dataset& ds, std::size_t n_rows) {
-  std::vector<int> delta(n_rows + 1, 0);
-  for (const Window& w : ds.train) {
-    ++delta[ds.first_row(w)];
-    --delta[w.last + 1];
-  }
-  std::vector<std::uint8_t> use(n_rows, 0);
-  int running = 0;
-  for (std::size_t r = 0; r < n_rows; ++r) {
-    running += delta[r];
-    use[r] = running > 0 ? 1 : 0;
-  }
-  return use;
-}
-
-void resolve_feature_names(const Series& series, const TrainOptions& options, ModelInfo& info) {
-  if (!options.feature_names.empty()) {
-    if (options.feature_names.size() != series.width)
-      throw std::invalid_argument(std::to_string(options.feature_names.size()) + " feature names given for " +
-                                  std::to_string(series.width) + " feature columns");
-    info.feature_names = options.feature_names;
-    info.feature_version = options.feature_version;
-    return;
-  }
-  if (series.width != FeaturePipeline::width())
-    throw std::invalid_argument("series has " + std::to_string(series.width) +
-                                " feature columns, not the pipeline's " + std::to_string(FeaturePipeline::width()) +
-                                "; pass feature_names");
-  info.feature_names = FeaturePipeline::names();
-  info.feature_version = options.feature_version.empty() ? FeaturePipeline::version() : options.feature_version;
-}
-
 nlohmann::json training_settings(const TrainOptions& o) {
   return nlohmann::json{{"epochs", o.epochs},
                         {"batchSize", o.batch_size},
@@ -134,52 +100,11 @@ nlohmann::json training_settings(const TrainOptions& o) {
                         {"maxWindows", o.max_windows}};
 }
 
-// Scores the incumbent on the new test windows with raw rows (it applies its own normaliser).
-void score_incumbent(const Model& incumbent, const Series& series, const ModelInfo& info,
-                     const std::vector<Window>& test, TrainResult& result) {
-  const ModelInfo& old = incumbent.info();
-  if (old.feature_names != info.feature_names) {
-    result.incumbent_note = "incumbent uses different features";
-    return;
-  }
-  if (old.horizon != info.horizon) {
-    result.incumbent_note = "incumbent predicts a different horizon";
-    return;
-  }
-  const std::size_t steps = old.sequence_length;
-  const std::size_t width = series.width;
-  std::vector<double> p;
-  std::vector<std::uint8_t> y;
-  std::vector<float> buffer;
-  for (std::size_t start = 0; start < test.size(); start += kEvalChunk) {
-    const std::size_t end = std::min(test.size(), start + kEvalChunk);
-    buffer.clear();
-    for (std::size_t i = start; i < end; ++i) {
-      // A longer incumbent window must also fit before the window's start and not cross a gap.
-      const Window& w = test[i];
-      if (w.last + 1 < steps) continue;
-      const std::size_t first = w.last + 1 - steps;
-      bool gap = false;
-      for (std::size_t r = first + 1; r <= w.last && !gap && !series.gap_before.empty(); ++r)
-        gap = series.gap_before[r] != 0;
-      if (gap) continue;
-      buffer.insert(buffer.end(), series.row(first), series.row(w.last + 1));
-      y.push_back(w.label);
-    }
-    auto chunk = incumbent.predict(buffer.data(), buffer.size() / (steps * width));
-    p.insert(p.end(), chunk.begin(), chunk.end());
-  }
-  if (y.empty()) {
-    result.incumbent_note = "no test window fits the incumbent's sequence length";
-    return;
-  }
-  result.incumbent_test = split_metrics(p, y);
-}
-
 }  // namespace
 
 TrainResult train_model(ModelType type, const Series& series, const TrainOptions& options,
                         const TrainControl& control) {
+  if (type == ModelType::kXgboost) return train_tree_model(series, options, control);  // tree_trainer.cpp
   const auto started = std::chrono::steady_clock::now();
   options.validate();
   if (series.width == 0) throw std::invalid_argument("series has no feature columns");

@@ -303,6 +303,8 @@ BoostedTrees BoostedTrees::fit(const std::vector<float>& x_train, const std::vec
   set_param(b, "seed", std::to_string(options.seed & 0x7fffffffULL));
   set_param(b, "objective", objective_name(options.objective));
   set_param(b, "eval_metric", metric_of(options.objective));
+  const bool binary = options.objective == TreeObjective::kBinaryLogistic;
+  if (binary) set_param(b, "eval_metric", "error");  // a second metric: misclassified share at 0.5
   set_param(b, "base_score", number(mean));
   set_param(b, "tree_method", "hist");
   set_param(b, "max_depth", std::to_string(options.max_depth));
@@ -323,6 +325,8 @@ BoostedTrees BoostedTrees::fit(const std::vector<float>& x_train, const std::vec
     r.max_rounds = options.max_rounds;
     r.train_loss = eval_value(text, "train", metric_of(options.objective));
     r.validation_loss = eval_value(text, "validation", metric_of(options.objective));
+    r.validation_accuracy =
+        binary ? 1.0 - eval_value(text, "validation", "error") : std::numeric_limits<double>::quiet_NaN();
     if (!std::isfinite(r.train_loss) || !std::isfinite(r.validation_loss))
       throw std::runtime_error("boosted trees diverged: non-finite loss at round " + std::to_string(round));
     if (r.validation_loss < best) {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -72,6 +73,9 @@ class Model {
   // `windows` holds `batch` windows, each sequence_length rows of feature_names.size() raw (unnormalised)
   // floats, row-major. The model applies its stored normaliser. Returns P(close rises over the horizon).
   virtual std::vector<double> predict(const float* windows, std::size_t batch) const = 0;
+  // What the model leans on: (feature name, total split gain) for models that can say (the trees),
+  // summed over everything derived from the feature and sorted descending; empty for the others.
+  virtual std::vector<std::pair<std::string, double>> feature_importance() const { return {}; }
 };
 
 using ModelPtr = std::shared_ptr<const Model>;

@@ -55,6 +55,7 @@ struct BoostedTreesRound {
   int max_rounds = 0;
   double train_loss = 0.0;       // logloss or rmse after this round
   double validation_loss = 0.0;
+  double validation_accuracy = 0.0;  // share right at threshold 0.5 (binary:logistic; NaN otherwise)
   int best_round = 0;
   bool improved = false;
 };

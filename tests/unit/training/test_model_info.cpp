@@ -7,11 +7,49 @@ namespace tbml {
 namespace {
 
 TEST(ModelInfo, TypeNamesRoundTrip) {
-  ASSERT_EQ(all_model_types().size(), 4u);
+  ASSERT_EQ(all_model_types().size(), 5u);
   for (ModelType t : all_model_types()) EXPECT_EQ(parse_model_type(to_string(t)), t);
   EXPECT_EQ(to_string(ModelType::kTransformer), "transformer");
+  EXPECT_EQ(to_string(ModelType::kXgboost), "xgboost");
+  EXPECT_EQ(all_model_types().back(), ModelType::kXgboost);
   EXPECT_FALSE(parse_model_type("LSTM").has_value());
+  EXPECT_FALSE(parse_model_type("XGBoost").has_value());
   EXPECT_FALSE(parse_model_type("").has_value());
+}
+
+TEST(ModelInfo, OnlyTheTreesAreNotNetworks) {
+  for (ModelType t : all_model_types()) EXPECT_EQ(is_network(t), t != ModelType::kXgboost) << to_string(t);
+}
+
+TEST(ModelInfo, ModelListsIncludeTheTrees) {
+  EXPECT_EQ(parse_model_list("lstm, xgboost"), (std::vector<ModelType>{ModelType::kLstm, ModelType::kXgboost}));
+  try {
+    parse_model_list("lstm,forest");
+    ADD_FAILURE() << "unknown model accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("xgboost"), std::string::npos) << e.what();  // the list names it
+  }
+}
+
+TEST(ModelInfo, TreeInfoRoundTrips) {
+  ModelInfo info;
+  info.type = ModelType::kXgboost;
+  info.pair = "ETH";
+  info.feature_names = {"a"};
+  info.parameters = 321;
+  info.config = {{"architecture", {{"maxDepth", 3}, {"rounds", 300}}}};
+  const auto back = ModelInfo::from_json(nlohmann::json::parse(info.to_json().dump()));
+  EXPECT_EQ(back.type, ModelType::kXgboost);
+  EXPECT_EQ(back.to_json(), info.to_json());
+}
+
+TEST(ModelInfo, ModelsWithoutImportanceSayNothing) {
+  struct Plain : Model {
+    ModelInfo info_;
+    const ModelInfo& info() const override { return info_; }
+    std::vector<double> predict(const float*, std::size_t batch) const override { return std::vector<double>(batch); }
+  } plain;
+  EXPECT_TRUE(plain.feature_importance().empty());
 }
 
 TEST(ModelInfo, JsonRoundTrip) {

@@ -25,6 +25,7 @@ class ModelIo : public ::testing::Test {
     if (type == ModelType::kLstm || type == ModelType::kGru) o.architecture = {{"hidden", 8}, {"head", 4}};
     if (type == ModelType::kCnn) o.architecture = {{"channels", {4, 8}}, {"head", 4}};
     if (type == ModelType::kTransformer) o.architecture = {{"dModel", 8}, {"heads", 2}, {"ff", 16}, {"head", 4}};
+    if (type == ModelType::kXgboost) o.architecture = {{"rounds", 20}, {"maxDepth", 2}, {"eta", 0.3}};
     return train_model(type, test::regime_series(300, 2), o).model;
   }
   static std::vector<float> windows(std::size_t n) {
@@ -92,6 +93,43 @@ TEST_F(ModelIo, MismatchedMetaThrows) {
   expect_throw([](auto& m) { m["normaliser"]["std"][0] = -1.0; });
 }
 
+TEST_F(ModelIo, DamagedTreeWeightsThrow) {
+  const ModelArtifact good = export_model(*train(ModelType::kXgboost));
+  EXPECT_EQ(good.meta.at("format"), "tbml-xgboost-1");
+  ModelArtifact truncated = good;
+  truncated.weights.resize(good.weights.size() / 2);
+  EXPECT_THROW(import_model(truncated), std::runtime_error);  // size check
+  EXPECT_THROW(import_model(with_weights(good, good.weights.substr(0, good.weights.size() / 2))),
+               std::runtime_error);  // JSON reader
+  EXPECT_THROW(import_model(with_weights(good, "")), std::runtime_error);
+  EXPECT_THROW(import_model(with_weights(good, std::string(4096, '\x5a'))), std::runtime_error);
+  EXPECT_THROW(import_model(with_weights(good, "{\"learner\":{}}")), std::runtime_error);
+  ModelArtifact flipped = good;
+  flipped.weights[flipped.weights.size() / 2] ^= 0x40;
+  EXPECT_THROW(import_model(flipped), std::runtime_error);  // checksum
+}
+
+TEST_F(ModelIo, MismatchedTreeMetaThrows) {
+  const ModelArtifact good = export_model(*train(ModelType::kXgboost));
+  auto expect_throw = [&](const std::function<void(nlohmann::json&)>& damage) {
+    ModelArtifact a = good;
+    damage(a.meta);
+    EXPECT_THROW(import_model(a), std::runtime_error) << a.meta.dump().substr(0, 200);
+  };
+  expect_throw([](auto& m) { m["type"] = "lstm"; });           // trees in a network's meta
+  expect_throw([](auto& m) { m["format"] = "tbml-torch-1"; });  // JSON bytes are no torch archive
+  expect_throw([](auto& m) { m.erase("normaliser"); });
+  expect_throw([](auto& m) { m["featureNames"].push_back("extra"); });
+  expect_throw([](auto& m) { m["normaliser"]["mean"].push_back(0.0); m["normaliser"]["std"].push_back(1.0);
+                             m["featureNames"].push_back("extra"); });  // the trees read 3 features' summary
+  expect_throw([](auto& m) { m["parameters"] = 1; });
+  expect_throw([](auto& m) { m["architecture"]["bogus"] = 1; });
+  expect_throw([](auto& m) { m["calibration"]["slope"] = -1.0; });
+  ModelArtifact torch = export_model(*train(ModelType::kLstm));
+  torch.meta["type"] = "xgboost";
+  EXPECT_THROW(import_model(torch), std::runtime_error);
+}
+
 TEST_F(ModelIo, ErrorsSayWhy) {
   const ModelArtifact good = export_model(*train(ModelType::kCnn));
   auto message = [](const ModelArtifact& a) {
@@ -113,25 +151,28 @@ TEST_F(ModelIo, ErrorsSayWhy) {
 }
 
 TEST_F(ModelIo, PredictIsThreadSafeAndNeverNaN) {
-  const ModelPtr model = train(ModelType::kGru);
-  const auto w = windows(40);
-  const auto serial = model->predict(w.data(), 40);
-  std::vector<std::vector<double>> results(4);
-  std::vector<std::thread> threads;
-  for (auto& r : results)
-    threads.emplace_back([&] {
-      for (int i = 0; i < 20; ++i) r = model->predict(w.data(), 40);
-    });
-  for (auto& t : threads) t.join();
-  for (const auto& r : results) EXPECT_EQ(r, serial);
+  for (ModelType type : {ModelType::kGru, ModelType::kXgboost}) {
+    SCOPED_TRACE(to_string(type));
+    const ModelPtr model = train(type);
+    const auto w = windows(40);
+    const auto serial = model->predict(w.data(), 40);
+    std::vector<std::vector<double>> results(4);
+    std::vector<std::thread> threads;
+    for (auto& r : results)
+      threads.emplace_back([&] {
+        for (int i = 0; i < 20; ++i) r = model->predict(w.data(), 40);
+      });
+    for (auto& t : threads) t.join();
+    for (const auto& r : results) EXPECT_EQ(r, serial);
 
-  std::vector<float> bad = windows(1);
-  bad[0] = std::nanf("");
-  bad[4] = INFINITY;
-  const auto p = model->predict(bad.data(), 1);
-  ASSERT_EQ(p.size(), 1u);
-  EXPECT_TRUE(std::isfinite(p[0]));
-  EXPECT_THROW(model->predict(nullptr, 2), std::invalid_argument);
+    std::vector<float> bad = windows(1);
+    bad[0] = std::nanf("");
+    bad[4] = INFINITY;
+    const auto p = model->predict(bad.data(), 1);
+    ASSERT_EQ(p.size(), 1u);
+    EXPECT_TRUE(std::isfinite(p[0]));
+    EXPECT_THROW(model->predict(nullptr, 2), std::invalid_argument);
+  }
 }
 
 TEST_F(ModelIo, ExportRejectsForeignModels) {
@@ -149,6 +190,9 @@ TEST_F(ModelIo, WeightsOfAnotherModelTypeThrow) {
   const ModelArtifact lstm = export_model(*train(ModelType::kLstm));
   const ModelArtifact cnn = export_model(*train(ModelType::kCnn));
   EXPECT_THROW(import_model(with_weights(cnn, lstm.weights)), std::runtime_error);
+  const ModelArtifact trees = export_model(*train(ModelType::kXgboost));
+  EXPECT_THROW(import_model(with_weights(trees, lstm.weights)), std::runtime_error);
+  EXPECT_THROW(import_model(with_weights(lstm, trees.weights)), std::runtime_error);
 }
 
 }  // namespace

@@ -77,6 +77,8 @@ TEST(BoostedTrees, EarlyStoppingKeepsFewerRoundsOnNoise) {
                                                  ++reported;
                                                  EXPECT_EQ(r.round, reported);
                                                  EXPECT_LE(r.best_round, r.round);
+                                                 EXPECT_GE(r.validation_accuracy, 0.0);
+                                                 EXPECT_LE(r.validation_accuracy, 1.0);
                                                });
   const BoostedTreesFit& fit = trees.fit_info();
   EXPECT_EQ(reported, fit.rounds_run);
