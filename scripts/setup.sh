@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config
   libtorch-dev libcpp-httplib-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libcurl4-openssl-dev libsqlite3-dev googletest libgtest-dev libcli11-dev
-  libopenblas0-pthread
+  libopenblas0-pthread libxgboost-dev
   curl wrk
 )
 missing=()

@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include "tbml/ensemble/ensemble_decision.h"
+
 #include "tbml/util/time.h"
 
 namespace tbml {
@@ -12,15 +14,8 @@ namespace {
 
 std::int64_t or_now(std::int64_t ts) { return ts != 0 ? ts : now_ms(); }
 
-std::vector<ModelVote> votes_of(const PredictionSnapshot& snapshot, const WeightMap& weights) {
-  std::vector<ModelVote> votes;
-  votes.reserve(snapshot.models.size());
-  for (const auto& m : snapshot.models) votes.push_back(ModelVote{m.model, m.probability, weight_for(weights, m.model)});
-  return votes;
-}
-
 void require_models(const PredictionSnapshot& snapshot) {
-  if (snapshot.models.empty()) {
+  if (snapshot.models.empty() && !snapshot.base_rate_only) {
     throw NoPredictionError("no model produced a prediction for " + snapshot.pair, snapshot.errors);
   }
 }
@@ -48,34 +43,48 @@ json ensemble_prediction_json(const PredictionSnapshot& snapshot, Strategy strat
                               const ResponseMeta& response, const CombineOptions& options,
                               const std::string& weight_reason) {
   require_models(snapshot);
-  const Combined c = combine(votes_of(snapshot, weights), strategy, options);
+  const EnsembleDecision d = decide(snapshot, strategy, weights, options);
   const std::int64_t ts = or_now(response.timestamp);
 
+  // Every member is listed with its own probability; only members with a real edge carry weight.
   json individual = json::object(), confidences = json::object(), used_weights = json::object(),
-       versions = json::object();
-  for (const auto& v : c.votes) {
-    individual[v.name] = v.probability;
-    confidences[v.name] = v.confidence;
-    used_weights[v.name] = v.weight;
+       versions = json::object(), edges = json::object();
+  for (const auto& m : snapshot.models) {
+    individual[m.model] = m.probability;
+    confidences[m.model] = confidence_of(m.probability);
+    used_weights[m.model] = m.has_edge() ? weight_for(weights, m.model) : 0.0;
+    versions[m.model] = m.version;
+    edges[m.model] = member_edge_json(m);
   }
-  for (const auto& m : snapshot.models) versions[m.model] = m.version;
 
   json ens = {{"strategy", to_string(strategy)},
-              {"modelCount", c.votes.size()},
+              {"modelCount", d.voting.size()},
+              {"membersShown", snapshot.models.size()},
               {"individualPredictions", std::move(individual)},
               {"individualConfidences", std::move(confidences)},
               {"weights", std::move(used_weights)},
-              {"agreement", c.agreement},
-              {"votes", {{"up", c.up_votes}, {"down", c.down_votes}, {"neutral", c.neutral_votes}}}};
+              {"edges", std::move(edges)}};
+  if (d.has_edge) {
+    const Combined& c = d.combined;
+    ens["agreement"] = c.agreement;
+    ens["votes"] = {{"up", c.up_votes}, {"down", c.down_votes}, {"neutral", c.neutral_votes}};
+    if (strategy == Strategy::kMajority) ens["tie"] = c.tie;
+    if (!c.note.empty()) ens["note"] = c.note;
+  } else {
+    ens["agreement"] = nullptr;
+    ens["votes"] = {{"up", 0}, {"down", 0}, {"neutral", 0}};
+  }
   if (!snapshot.errors.empty()) ens["errors"] = snapshot.errors;
-  if (strategy == Strategy::kMajority) ens["tie"] = c.tie;
-  if (!c.note.empty()) ens["note"] = c.note;
   if (!weight_reason.empty()) ens["weightReason"] = weight_reason;
 
-  json prediction = {{"prediction", c.probability},
-                     {"confidence", c.confidence},
-                     {"direction", c.direction},
-                     {"signal", c.signal},
+  json prediction = {{"prediction", d.probability},
+                     {"confidence", d.confidence},
+                     {"direction", d.direction},
+                     {"signal", d.signal},
+                     {"source", d.source},
+                     {"edge", d.has_edge ? "real" : "none"},
+                     {"edgeReason", d.reason},
+                     {"baseRate", {{"probability", snapshot.base_rate}, {"windows", snapshot.base_rate_windows}}},
                      {"ensemble", std::move(ens)},
                      {"metadata",
                       {{"featureCount", snapshot.feature_count},
@@ -86,8 +95,10 @@ json ensemble_prediction_json(const PredictionSnapshot& snapshot, Strategy strat
                        {"modelVersions", std::move(versions)}}},
                      {"timestamp", ts},
                      {"type", "ensemble"}};
-  return outer(snapshot.pair, std::move(prediction), c.direction, c.confidence, true, to_string(strategy), nullptr,
-               response, ts);
+  json body = outer(snapshot.pair, std::move(prediction), d.direction, d.confidence, true, to_string(strategy),
+                    nullptr, response, ts);
+  body["edge"] = d.edge_json();
+  return body;
 }
 
 json individual_prediction_json(const PredictionSnapshot& snapshot, const std::string& model,
@@ -104,10 +115,14 @@ json individual_prediction_json(const PredictionSnapshot& snapshot, const std::s
   const std::int64_t ts = or_now(response.timestamp);
   const double confidence = confidence_of(m->probability);
   const std::string direction = direction_of(m->probability);
+  // The model's own calibrated probability, labelled; without a real edge it never moves the signal.
+  const std::string signal = m->has_edge() ? signal_of(m->probability, confidence, options.signal_threshold) : "HOLD";
   json prediction = {{"prediction", m->probability},
                      {"confidence", confidence},
                      {"direction", direction},
-                     {"signal", signal_of(m->probability, confidence, options.signal_threshold)},
+                     {"signal", signal},
+                     {"edge", m->has_edge() ? "real" : "none"},
+                     {"edgeDetails", member_edge_json(*m)},
                      {"modelType", m->model},
                      {"metadata",
                       {{"featureCount", snapshot.feature_count},
@@ -150,9 +165,14 @@ json ensemble_stats_json(const EnsembleStatsView& v) {
 
   json current = nullptr;
   if (v.snapshot && !v.snapshot->models.empty()) {
-    const Combined c = combine(votes_of(*v.snapshot, v.weights.weights), v.strategy, v.options);
-    current = {{"prediction", c.probability}, {"direction", c.direction}, {"agreement", c.agreement},
-               {"modelCount", c.votes.size()}, {"dataTimestamp", v.snapshot->data_timestamp}};
+    const EnsembleDecision d = decide(*v.snapshot, v.strategy, v.weights.weights, v.options);
+    current = {{"prediction", d.probability},
+               {"direction", d.direction},
+               {"signal", d.signal},
+               {"agreement", d.has_edge ? json(d.combined.agreement) : json(nullptr)},
+               {"modelCount", d.voting.size()},
+               {"edge", d.edge_json()},
+               {"dataTimestamp", v.snapshot->data_timestamp}};
   }
   return {{"pair", v.pair},
           {"strategy", strategy},
@@ -181,11 +201,11 @@ json ensemble_stats_json(const EnsembleStatsView& v) {
 json models_compare_json(const ModelCompareView& v) {
   std::set<std::string> names;
   for (const auto& [name, m] : v.stats.models) names.insert(name);
-  std::optional<Combined> ens;
+  std::optional<EnsembleDecision> ens;
   if (v.snapshot) {
     for (const auto& m : v.snapshot->models) names.insert(m.model);
     for (const auto& [name, e] : v.snapshot->errors) names.insert(name);
-    if (!v.snapshot->models.empty()) ens = combine(votes_of(*v.snapshot, v.weights), v.strategy, v.options);
+    if (!v.snapshot->models.empty()) ens = decide(*v.snapshot, v.strategy, v.weights, v.options);
   }
   json models = json::object();
   for (const auto& name : names) {
@@ -212,14 +232,19 @@ json models_compare_json(const ModelCompareView& v) {
     entry["agreesWithEnsemble"] = (m != nullptr && ens) ? json(direction_of(m->probability) == ens->direction)
                                                         : json(nullptr);
     entry["realisedAgreement"] = stats.agreement_count ? json(stats.agreement) : json(nullptr);
-    entry["weight"] = weight_for(v.weights, name);
+    entry["weight"] = (m != nullptr && !m->has_edge()) ? 0.0 : weight_for(v.weights, name);
+    if (m != nullptr) entry["edge"] = member_edge_json(*m);
     models[name] = std::move(entry);
   }
   json ensemble = nullptr;
   if (ens) {
-    ensemble = {{"strategy", to_string(v.strategy)}, {"prediction", ens->probability},
-                {"confidence", ens->confidence},     {"direction", ens->direction},
-                {"signal", ens->signal},             {"agreement", ens->agreement}};
+    ensemble = {{"strategy", to_string(v.strategy)},
+                {"prediction", ens->probability},
+                {"confidence", ens->confidence},
+                {"direction", ens->direction},
+                {"signal", ens->signal},
+                {"agreement", ens->has_edge ? json(ens->combined.agreement) : json(nullptr)},
+                {"edge", ens->edge_json()}};
   }
   const std::string strategy = to_string(v.strategy);
   return {{"pair", v.pair},

@@ -76,7 +76,7 @@ PredictionSnapshot run_models(const std::vector<ModelPtr>& models, const float* 
       snap.error_inference_us[name] = us;
       continue;
     }
-    snap.models.push_back(ModelPrediction{name, out[0], info.version, info.trained_at, us});
+    snap.models.push_back(ModelPrediction{name, out[0], info.version, info.trained_at, us, info.report.edge});
   }
   snap.total_us = micros_since(all_start);
   return snap;

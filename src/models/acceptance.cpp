@@ -25,7 +25,7 @@ double constant_forecast_brier(double forecast, double outcome_rate) {
 
 AcceptanceDecision decide_replacement(const TrainingReport& candidate,
                                       const std::optional<SplitMetrics>& incumbent_on_same_test,
-                                      bool has_incumbent) {
+                                      bool has_incumbent, const std::optional<DirectionEdge>& edge) {
   const SplitMetrics& test = candidate.test;
   if (candidate.cancelled) return reject("training was cancelled before it finished");
   if (test.samples == 0) return reject("candidate has an empty test set, so it cannot be judged");
@@ -44,7 +44,9 @@ AcceptanceDecision decide_replacement(const TrainingReport& candidate,
                               candidate.train.base_rate >= 0.0 && candidate.train.base_rate <= 1.0;
   const double climatology = has_train_rate ? candidate.train.base_rate : test.base_rate;
   const double floor = constant_forecast_brier(climatology, test.base_rate);
-  if (test.brier > floor + kBrierEpsilon) {
+  if (edge) {
+    if (edge->verdict == EdgeVerdict::kWorse) return reject("candidate " + edge->reason);
+  } else if (test.brier > floor + kBrierEpsilon) {
     return reject(fmt::format(
         "candidate test Brier {:.5f} is worse than the base-rate forecast (always {:.4f}, Brier "
         "{:.5f}; test base rate {:.4f}, {} test samples)",
@@ -52,6 +54,7 @@ AcceptanceDecision decide_replacement(const TrainingReport& candidate,
   }
 
   if (!has_incumbent) {
+    if (edge) return accept("no model is serving; candidate " + edge->reason);
     return accept(fmt::format(
         "no model is serving; candidate test Brier {:.5f} beats the base-rate forecast (always "
         "{:.4f}, Brier {:.5f}) on {} test samples",

@@ -38,7 +38,7 @@ T optional_value(const json& j, const char* key, T fallback) {
 
 const std::vector<ModelType>& all_model_types() {
   static const std::vector<ModelType> types{ModelType::kLstm, ModelType::kGru, ModelType::kCnn,
-                                            ModelType::kTransformer};
+                                            ModelType::kTransformer, ModelType::kXgboost};
   return types;
 }
 
@@ -48,6 +48,7 @@ std::string to_string(ModelType type) {
     case ModelType::kGru: return "gru";
     case ModelType::kCnn: return "cnn";
     case ModelType::kTransformer: return "transformer";
+    case ModelType::kXgboost: return "xgboost";
   }
   throw std::invalid_argument("unknown model type value " + std::to_string(static_cast<int>(type)));
 }
@@ -59,6 +60,8 @@ std::optional<ModelType> parse_model_type(std::string_view name) {
   return std::nullopt;
 }
 
+bool is_network(ModelType type) { return type != ModelType::kXgboost; }
+
 std::vector<ModelType> parse_model_list(const std::string& list) {
   std::vector<ModelType> out;
   std::stringstream in(list);
@@ -68,7 +71,7 @@ std::vector<ModelType> parse_model_list(const std::string& list) {
     const auto e = item.find_last_not_of(" \t");
     const std::string name = b == std::string::npos ? "" : item.substr(b, e - b + 1);
     const auto type = parse_model_type(name);
-    if (!type) throw std::invalid_argument("--models: unknown model '" + name + "' (lstm, gru, cnn, transformer)");
+    if (!type) throw std::invalid_argument("--models: unknown model '" + name + "' (lstm, gru, cnn, transformer, xgboost)");
     out.push_back(*type);
   }
   if (out.empty()) throw std::invalid_argument("--models: no model given");
@@ -103,6 +106,7 @@ json TrainingReport::to_json() const {
               {"cancelled", cancelled}};
   if (test_uncalibrated) j["testUncalibrated"] = test_uncalibrated->to_json();
   if (!calibration.is_null()) j["calibration"] = calibration;
+  if (edge) j["edge"] = edge->to_json();
   return j;
 }
 
@@ -120,6 +124,8 @@ TrainingReport TrainingReport::from_json(const json& j) {
   const json uncalibrated = optional_value<json>(j, "testUncalibrated", json());
   if (!uncalibrated.is_null()) r.test_uncalibrated = SplitMetrics::from_json(uncalibrated);
   r.calibration = optional_value<json>(j, "calibration", json());
+  const json edge = optional_value<json>(j, "edge", json());
+  if (!edge.is_null()) r.edge = DirectionEdge::from_json(edge);
   return r;
 }
 

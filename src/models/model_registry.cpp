@@ -55,9 +55,10 @@ nlohmann::json ModelStatus::to_json() const {
     j["parameters"] = info->parameters;
     j["validation"] = info->report.validation.to_json();
     j["test"] = info->report.test.to_json();
+    j["edge"] = info->report.edge ? info->report.edge->to_json() : nlohmann::json(nullptr);
   } else {
     for (const char* key : {"trainedAt", "featureCount", "featureVersion", "sequenceLength", "horizon",
-                            "parameters", "validation", "test"}) {
+                            "parameters", "validation", "test", "edge"}) {
       j[key] = nullptr;
     }
   }

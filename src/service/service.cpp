@@ -6,14 +6,14 @@
 #include <filesystem>
 
 #include "service_impl.h"
+#include "tbml/ensemble/ensemble_decision.h"
 #include "tbml/ensemble/predictor.h"
 #include "tbml/features/feature_pipeline.h"
 #include "tbml/market/candle_csv.h"
-#include "tbml/models/acceptance.h"
 #include "tbml/service/api_error.h"
 #include "tbml/sim/core_sim_factory.h"
 #include "tbml/training/model_io.h"
-#include "tbml/training/trainer.h"
+#include "tbml/training/dataset.h"
 #include "tbml/util/time.h"
 
 namespace tbml {
@@ -188,14 +188,62 @@ void Service::Impl::start_poller() {
 }
 
 void Service::Impl::start_queue() {
-  TrainingQueueOptions qo;
-  qo.max_concurrent = static_cast<std::size_t>(cfg.training.max_concurrent);
-  qo.max_queued = cfg.training.max_queue;
-  qo.cooldown = std::chrono::milliseconds(cfg.training.cooldown_ms);
-  qo.max_retries = cfg.training.max_retries;
-  qo.worker_nice = cfg.training.niceness;
-  queue = std::make_unique<TrainingQueue>(
-      qo, [this](const TrainingJob& job, JobContext& ctx) { return run_training_job(job, ctx); });
+  LifecycleOptions lo;
+  for (ModelType t : enabled) {
+    MemberSpec m;
+    m.type = t;
+    m.name = to_string(t);
+    if (cfg.ml.architectures.contains(m.name)) m.architecture = cfg.ml.architectures[m.name];
+    lo.members.push_back(std::move(m));
+  }
+  lo.train.epochs = cfg.training.epochs;
+  lo.train.batch_size = cfg.training.batch_size;
+  lo.train.learning_rate = cfg.training.learning_rate;
+  lo.train.patience = cfg.training.patience;
+  lo.train.seed = cfg.training.seed;
+  lo.train.sequence_length = cfg.ml.sequence_length;
+  lo.train.horizon = cfg.ml.horizon;
+  lo.min_candles = cfg.training.min_candles;
+  lo.max_candles = cfg.training.max_candles;
+  lo.queue.max_concurrent = static_cast<std::size_t>(cfg.training.max_concurrent);
+  lo.queue.max_queued = cfg.training.max_queue;
+  lo.queue.cooldown = std::chrono::milliseconds(cfg.training.cooldown_ms);
+  lo.queue.max_retries = cfg.training.max_retries;
+  lo.queue.worker_nice = cfg.training.niceness;
+
+  LifecycleHooks hooks;
+  hooks.series = [this](const std::string& pair, std::size_t max) -> std::optional<Series> {
+    auto state = market->find(pair);
+    if (!state) return std::nullopt;
+    return state->copy_series(max);
+  };
+  hooks.candles = [this](const std::string& pair) -> std::size_t {
+    auto state = market->find(pair);
+    return state ? state->size() : 0;
+  };
+  hooks.save = [this](const std::string& pair, const std::string& model, const ModelArtifact& a) {
+    return storage->models().save(pair, model, a.meta, a.weights);
+  };
+  hooks.save_problem = [this](const std::string& problem) {
+    std::lock_guard lock(storage_mutex);
+    model_save_error = problem;
+  };
+  hooks.record = [this](const LifecycleRun& r) {
+    TrainingRunRecord rec;
+    rec.pair = r.pair;
+    rec.model = r.model;
+    rec.started_at = r.started_at;
+    rec.finished_at = r.finished_at;
+    rec.duration_s = r.duration_s;
+    rec.config = r.config;
+    rec.metrics = r.metrics;
+    rec.result = r.result;
+    rec.reason = r.reason;
+    rec.version = r.version;
+    store(rec);
+  };
+  hooks.settled = [this](const std::string& pair) { refresh_prediction(pair, false); };
+  lifecycle = std::make_unique<ModelLifecycle>(std::move(lo), registry, std::move(hooks));
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -221,7 +269,7 @@ void Service::Impl::on_new_candles(const std::string& pair, std::size_t added) {
   if (!resolved.empty()) update_dynamic_weights(pair);
 
   refresh_prediction(pair, true);
-  enqueue_missing_models(pair);
+  if (cfg.training.auto_train && lifecycle) lifecycle->ensure_models(pair);
 }
 
 SnapshotPtr Service::Impl::refresh_prediction(const std::string& pair, bool record) {
@@ -236,7 +284,17 @@ SnapshotPtr Service::Impl::refresh_prediction(const std::string& pair, bool reco
     models.push_back(serving.model);
     versions[to_string(t)] = serving.version;
   }
-  if (models.empty()) return nullptr;
+  // No member serves: once a candidate has been trained and turned away, the pair still gets the honest
+  // answer (the base rate, edge none); before any training finished it stays a 503 with the state.
+  std::string rejected_reason;
+  if (models.empty()) {
+    for (ModelType t : enabled) {
+      auto run = registry.last_run(pair, t);
+      if (run && run->outcome == RunOutcome::kRejected)
+        rejected_reason += (rejected_reason.empty() ? "" : "; ") + to_string(t) + ": " + run->reason;
+    }
+    if (rejected_reason.empty()) return nullptr;
+  }
   const std::size_t rows = cfg.ml.sequence_length;
   const std::size_t width = FeaturePipeline::width();
   std::vector<float> window(rows * width);
@@ -247,6 +305,19 @@ SnapshotPtr Service::Impl::refresh_prediction(const std::string& pair, bool reco
   meta.data_timestamp = data_ts;
   meta.horizon = cfg.ml.horizon;
   auto snapshot = std::make_shared<PredictionSnapshot>(run_models(models, window.data(), rows, width, meta));
+  if (models.empty()) {
+    snapshot->base_rate_only = true;
+    snapshot->base_rate_reason = "no model serves: every trained candidate was rejected (" + rejected_reason + ")";
+  }
+  {
+    // The climatology the edge test compares with, from the same label rule as training.
+    const Series history = state->copy_series(cfg.training.max_candles);
+    const std::vector<Window> labelled = eligible_windows(history, 1, cfg.ml.horizon);
+    std::size_t up = 0;
+    for (const Window& w : labelled) up += w.label;
+    snapshot->base_rate_windows = labelled.size();
+    snapshot->base_rate = labelled.empty() ? 0.5 : static_cast<double>(up) / static_cast<double>(labelled.size());
+  }
   for (auto& m : snapshot->models) {
     auto it = versions.find(m.model);
     if (it != versions.end()) m.version = it->second;
@@ -265,7 +336,6 @@ SnapshotPtr Service::Impl::refresh_prediction(const std::string& pair, bool reco
       log->warn("{}: prediction not tracked: {}", pair, e.what());
     }
     const std::int64_t now = now_ms();
-    std::vector<ModelVote> votes;
     for (const auto& m : snapshot->models) {
       PredictionRecord r;
       r.pair = pair;
@@ -279,9 +349,10 @@ SnapshotPtr Service::Impl::refresh_prediction(const std::string& pair, bool reco
       r.model_version = m.version;
       r.created_at = now;
       store(r);
-      votes.push_back(ModelVote{m.model, m.probability, weight_for(settings.decision.weights, m.model)});
     }
-    Combined c = combine(votes, settings.strategy);
+    // The answer clients got: the combined vote of members with an edge, or the base rate (recorded as
+    // "ensemble" with the strategy, so history shows what was served).
+    const EnsembleDecision c = decide(*snapshot, settings.strategy, settings.decision.weights);
     PredictionRecord e;
     e.pair = pair;
     e.model = "ensemble";
@@ -295,127 +366,6 @@ SnapshotPtr Service::Impl::refresh_prediction(const std::string& pair, bool reco
     store(e);
   }
   return snapshot;
-}
-
-void Service::Impl::enqueue_missing_models(const std::string& pair) {
-  if (!cfg.training.auto_train || !queue) return;
-  auto state = market->find(pair);
-  if (!state || state->size() < cfg.training.min_candles) return;
-  // One status read answers both questions per model: is one serving, is one queued or training.
-  for (const auto& s : registry.status(pair)) {
-    const ModelType t = s.type;
-    if (std::find(enabled.begin(), enabled.end(), t) == enabled.end()) continue;
-    if (s.trained || s.state == ModelState::kQueued || s.state == ModelState::kTraining) continue;
-    EnqueueRequest req;
-    req.pair = pair;
-    req.type = t;
-    req.priority = 10;
-    req.reason = JobReason::kAutoNoModel;
-    auto r = queue->enqueue(req);
-    if (r.outcome == EnqueueOutcome::kQueued) {
-      registry.set_state(pair, t, ModelState::kQueued, "queued automatically: no trained model yet");
-      log->info("{} {}: queued for training ({})", pair, to_string(t), r.job_id);
-    }
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Training: runs on a TrainingQueue worker.
-
-JobResult Service::Impl::run_training_job(const TrainingJob& job, JobContext& ctx) {
-  const std::string type_name = to_string(job.type);
-  auto state = market->find(job.pair);
-  if (!state) return JobResult{JobStatus::kFailed, "unknown pair " + job.pair};
-  if (state->size() < cfg.training.min_candles) {
-    std::string msg = "not enough data: " + std::to_string(state->size()) + " candles, need " +
-                      std::to_string(cfg.training.min_candles);
-    registry.record_run(job.pair, job.type, TrainingRun{RunOutcome::kFailed, msg, std::nullopt, 0, 0});
-    return JobResult{JobStatus::kFailed, msg};
-  }
-  registry.set_state(job.pair, job.type, ModelState::kTraining, "training (" + job.id + ")");
-  Series series = state->copy_series(cfg.training.max_candles);
-
-  TrainOptions to;
-  to.epochs = job.overrides.epochs.value_or(cfg.training.epochs);
-  to.batch_size = job.overrides.batch_size.value_or(cfg.training.batch_size);
-  to.learning_rate = job.overrides.learning_rate.value_or(cfg.training.learning_rate);
-  to.patience = job.overrides.patience.value_or(cfg.training.patience);
-  to.seed = cfg.training.seed;
-  to.sequence_length = cfg.ml.sequence_length;
-  to.horizon = cfg.ml.horizon;
-  if (cfg.ml.architectures.contains(type_name)) to.architecture = cfg.ml.architectures[type_name];
-
-  ServingModel incumbent = registry.serving(job.pair, job.type);
-  TrainControl control;
-  control.cancelled = [&ctx] { return ctx.cancelled(); };
-  control.on_epoch = [&ctx](const EpochProgress& p) { ctx.progress(p.epoch, p.epochs, p.validation_loss); };
-  control.incumbent = incumbent.model;
-
-  const std::int64_t started = now_ms();
-  TrainingRunRecord rec;
-  rec.pair = job.pair;
-  rec.model = type_name;
-  rec.started_at = started;
-  rec.config = {{"epochs", to.epochs},           {"batchSize", to.batch_size}, {"learningRate", to.learning_rate},
-                {"patience", to.patience},       {"seed", to.seed},            {"sequenceLength", to.sequence_length},
-                {"horizon", to.horizon},         {"architecture", to.architecture},
-                {"candles", series.size()},      {"jobId", job.id},            {"reason", to_string(job.reason)}};
-  auto finish = [&](const std::string& result, const std::string& reason, const nlohmann::json& metrics,
-                    int version) {
-    rec.finished_at = now_ms();
-    rec.duration_s = static_cast<double>(rec.finished_at - started) / 1000.0;
-    rec.result = result;
-    rec.reason = reason;
-    rec.metrics = metrics;
-    rec.version = version;
-    store(rec);
-  };
-
-  TrainResult result;
-  try {
-    result = train_model(job.type, series, to, control);
-  } catch (const TrainingCancelled&) {
-    registry.record_run(job.pair, job.type, TrainingRun{RunOutcome::kCancelled, "cancelled", std::nullopt, 0, 0});
-    finish("cancelled", "cancelled", nlohmann::json::object(), 0);
-    return JobResult{JobStatus::kCancelled, "cancelled"};
-  } catch (const std::exception& e) {
-    std::string msg = std::string("training failed: ") + e.what();
-    registry.record_run(job.pair, job.type, TrainingRun{RunOutcome::kFailed, msg, std::nullopt, 0, 0});
-    finish("failed", msg, nlohmann::json::object(), 0);
-    log->error("{} {}: {}", job.pair, type_name, msg);
-    return JobResult{JobStatus::kFailed, msg};
-  }
-
-  AcceptanceDecision decision =
-      decide_replacement(result.report, result.incumbent_test, incumbent.model != nullptr);
-  nlohmann::json metrics = result.report.to_json();
-  if (result.incumbent_test) metrics["incumbentTest"] = result.incumbent_test->to_json();
-  int version = registry.next_version(job.pair, job.type);
-  if (!decision.accept) {
-    registry.record_run(job.pair, job.type, TrainingRun{RunOutcome::kRejected, decision.reason, result.report, version, 0});
-    finish("rejected", decision.reason, metrics, 0);
-    log->info("{} {}: candidate rejected: {}", job.pair, type_name, decision.reason);
-    return JobResult{JobStatus::kRejected, decision.reason};
-  }
-  try {
-    ModelArtifact artifact = export_model(*result.model);
-    version = std::max(version, storage->models().save(job.pair, type_name, artifact.meta, artifact.weights));
-    std::lock_guard lock(storage_mutex);
-    model_save_error.clear();
-  } catch (const std::exception& e) {
-    // The model still serves from memory; health shows the storage problem.
-    log->error("{} {}: saving the model failed: {}", job.pair, type_name, e.what());
-    std::lock_guard lock(storage_mutex);
-    model_save_error = std::string("model save failed: ") + e.what();
-  }
-  registry.publish(job.pair, job.type, result.model, version);
-  registry.record_run(job.pair, job.type, TrainingRun{RunOutcome::kAccepted, decision.reason, result.report, version, 0});
-  finish("accepted", decision.reason, metrics, version);
-  log->info("{} {} v{} serving: test accuracy {:.3f}, Brier {:.4f} (base rate {:.3f}); {} epochs in {:.1f} s",
-            job.pair, type_name, version, result.report.test.accuracy, result.report.test.brier,
-            result.report.test.base_rate, result.report.epochs_run, result.report.wall_seconds);
-  refresh_prediction(job.pair, false);
-  return JobResult{JobStatus::kSucceeded, decision.reason};
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -484,25 +434,10 @@ void Service::Impl::scheduler_loop() {
       scheduler_cv.wait_for(lock, std::chrono::seconds(5), [this] { return stopping; });
       if (stopping) return;
     }
-    const std::int64_t now = now_ms();
+    if (!lifecycle) continue;
     for (const auto& pair : market->pairs()) {
-      enqueue_missing_models(pair);
-      if (cfg.training.periodic_interval_ms > 0 && queue) {
-        auto& last = last_periodic_ms[pair];
-        if (last == 0) last = now;
-        if (now - last >= cfg.training.periodic_interval_ms) {
-          last = now;
-          for (ModelType t : enabled) {
-            if (!registry.get(pair, t)) continue;
-            EnqueueRequest req;
-            req.pair = pair;
-            req.type = t;
-            req.priority = 0;
-            req.reason = JobReason::kPeriodic;
-            queue->enqueue(req);
-          }
-        }
-      }
+      if (cfg.training.auto_train) lifecycle->ensure_models(pair);
+      lifecycle->periodic(pair, std::chrono::milliseconds(cfg.training.periodic_interval_ms));
     }
   }
 }
@@ -545,7 +480,7 @@ void Service::stop(int deadline_ms) {
   if (d.poller) d.poller->stop();
   // A training run takes minutes, so waiting for it is pointless: cancel at once, which ends it after
   // the batch in progress (the trainer checks between batches); the serving model is untouched.
-  if (d.queue) d.queue->stop(std::chrono::milliseconds(0));
+  if (d.lifecycle) d.lifecycle->stop(std::chrono::milliseconds(0));
   if (d.demo_server) d.demo_server->stop();
   // Everything queued is committed; only writes that keep failing (disk full, locked database) are given
   // up, at the deadline less a margin for the final WAL checkpoint, and counted as lost in the log.

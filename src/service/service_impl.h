@@ -18,6 +18,7 @@
 #include "tbml/market/poller.h"
 #include "tbml/models/model_registry.h"
 #include "tbml/models/training_queue.h"
+#include "tbml/training/model_lifecycle.h"
 #include "tbml/service/metrics.h"
 #include "tbml/service/service.h"
 #include "tbml/sim/core_sim_server.h"
@@ -52,7 +53,7 @@ struct Service::Impl {
   std::unique_ptr<CoreSimServer> demo_server;
   std::unique_ptr<Poller> poller;
   ModelRegistry registry;
-  std::unique_ptr<TrainingQueue> queue;
+  std::unique_ptr<ModelLifecycle> lifecycle;  // the training queue and each model's way to serving
   SnapshotStore snapshots;
   OutcomeTracker tracker;
   Metrics metrics;
@@ -60,7 +61,7 @@ struct Service::Impl {
   // Storage may be unavailable at run time: a fault leaves the service serving, and health says why.
   std::unique_ptr<Storage> storage;
   mutable std::mutex storage_mutex;
-  std::string model_save_error;  // the last failed model save, for health
+  std::string model_save_error;  // the last failed model save, for health (set by the lifecycle)
   std::int64_t last_save_ms = 0;
 
   std::unique_ptr<EnsembleSettings> ensemble_config;
@@ -76,7 +77,6 @@ struct Service::Impl {
   std::condition_variable scheduler_cv;
   bool stopping = false;
   std::atomic<bool> stopped{false};
-  std::map<std::string, std::int64_t> last_periodic_ms;
 
   // ---- start-up and shutdown (service.cpp) ----
   void open_storage();
@@ -91,10 +91,6 @@ struct Service::Impl {
   void on_new_candles(const std::string& pair, std::size_t added);
   // Runs the pair's models on its latest window and publishes the snapshot; records it for outcomes.
   SnapshotPtr refresh_prediction(const std::string& pair, bool record);
-  void enqueue_missing_models(const std::string& pair);
-
-  // ---- training (service.cpp) ----
-  JobResult run_training_job(const TrainingJob& job, JobContext& ctx);
 
   // ---- ensemble settings ----
   PairEnsembleView ensemble_view(const std::string& pair) const;

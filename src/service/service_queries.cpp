@@ -1,5 +1,5 @@
 // The JSON bodies of the routes. Each reads published state (snapshots, registry, queue, tracker,
-// storage reads) and never runs a model unless no snapshot exists yet for a pair that has models.
+// storage reads) and never runs a model.
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -71,7 +71,7 @@ nlohmann::json Service::Impl::training_state(const std::string& pair) const {
   return {{"models", models},
           {"dataPoints", state ? state->size() : 0},
           {"minCandlesForTraining", cfg.training.min_candles},
-          {"queue", queue ? queue->summary().to_json() : nlohmann::json(nullptr)}};
+          {"queue", lifecycle ? lifecycle->queue().summary().to_json() : nlohmann::json(nullptr)}};
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -145,7 +145,7 @@ nlohmann::json Service::health() const {
           {"upstream", upstream},
           {"pairs", pairs},
           {"models", {{"enabled", d.enabled_names()}, {"loadedPerPair", loaded}}},
-          {"training", d.queue ? d.queue->summary().to_json() : nlohmann::json(nullptr)},
+          {"training", d.lifecycle ? d.lifecycle->queue().summary().to_json() : nlohmann::json(nullptr)},
           {"storage", storage},
           {"timestamp", now}};
 }
@@ -194,13 +194,11 @@ nlohmann::json Service::prediction(const std::string& pair, const PredictionQuer
   std::optional<std::string> single;
   if (query.model) single = to_string(require_model_type(*query.model));
 
-  bool cached = true;
+  // Snapshots are published on every new candle and whenever a training run settles: a request only
+  // serialises one, it never runs a model.
   SnapshotPtr snap = d.snapshots.get(pair);
-  if (!snap && !d.registry.models_for(pair).empty()) {
-    snap = d.refresh_prediction(pair, false);
-    cached = false;
-  }
-  if (!snap || snap->models.empty()) {
+  const bool base_rate_answer = snap && snap->models.empty() && snap->base_rate_only && !single && query.ensemble;
+  if (!snap || (snap->models.empty() && !base_rate_answer)) {
     nlohmann::json ctx = {{"pair", pair}, {"training", d.training_state(pair)}};
     if (snap) ctx["errors"] = snap->errors;
     throw unavailable("Models not ready", "No trained model can predict " + pair + " yet", ctx);
@@ -210,7 +208,7 @@ nlohmann::json Service::prediction(const std::string& pair, const PredictionQuer
     single = snap->models.front().model;
   }
   ResponseMeta meta;
-  meta.cached = cached;
+  meta.cached = true;
   meta.stale = d.pair_is_stale(pair);
   CombineOptions co;
   co.signal_threshold = d.cfg.ensemble.signal_threshold;
@@ -327,21 +325,11 @@ Reply Service::train(const std::string& pair, const std::optional<std::string>& 
   nlohmann::json jobs = nlohmann::json::array();
   bool any = false;
   for (ModelType t : types) {
-    EnqueueRequest req;
-    req.pair = pair;
-    req.type = t;
-    req.priority = 20;
-    req.overrides = overrides;
-    req.reason = JobReason::kManual;
-    auto r = d.queue->enqueue(req);
+    auto r = d.lifecycle->request_training(pair, t, JobReason::kManual, overrides);
     nlohmann::json j = r.to_json();
     j["modelType"] = to_string(t);
     jobs.push_back(j);
-    if (r.ok()) {
-      any = true;
-      if (r.outcome == EnqueueOutcome::kQueued)
-        d.registry.set_state(pair, t, ModelState::kQueued, "queued by request (" + r.job_id + ")");
-    }
+    any = any || r.ok();
   }
   if (!any)
     throw unavailable("Training not queued", jobs.front().value("message", "the training queue refused the job"),
@@ -351,15 +339,15 @@ Reply Service::train(const std::string& pair, const std::optional<std::string>& 
 }
 
 nlohmann::json Service::training_queue() const {
-  nlohmann::json body = impl_->queue->snapshot().to_json();
+  nlohmann::json body = impl_->lifecycle->queue().snapshot().to_json();
   body["timestamp"] = now_ms();
   return body;
 }
 
 Reply Service::cancel_job(const std::string& id) {
   if (id.size() > 64) throw bad_request("Invalid job id");
-  if (!impl_->queue->job(id)) throw not_found("Job not found", "No training job " + id, {{"id", id}});
-  if (!impl_->queue->cancel(id))
+  if (!impl_->lifecycle->queue().job(id)) throw not_found("Job not found", "No training job " + id, {{"id", id}});
+  if (!impl_->lifecycle->queue().cancel(id))
     throw ApiError(409, "Job finished", "Training job " + id + " has already finished", {{"id", id}});
   return Reply{200, {{"id", id}, {"cancelled", true}, {"timestamp", now_ms()}}};
 }
@@ -377,23 +365,15 @@ nlohmann::json Service::model_status(const std::string& pair) const {
 Reply Service::rebuild(const std::string& pair) {
   Impl& d = *impl_;
   d.require_pair(pair);
-  std::size_t cancelled = d.queue->cancel_pair(pair);
+  std::size_t cancelled = d.lifecycle->cancel_pair(pair);
   d.registry.clear(pair);
   d.snapshots.erase(pair);
   nlohmann::json jobs = nlohmann::json::array();
   for (ModelType t : d.enabled) {
-    EnqueueRequest req;
-    req.pair = pair;
-    req.type = t;
-    req.priority = 30;
-    req.reason = JobReason::kRebuild;
-    auto r = d.queue->enqueue(req);
+    auto r = d.lifecycle->request_training(pair, t, JobReason::kRebuild);
     nlohmann::json j = r.to_json();
     j["modelType"] = to_string(t);
     jobs.push_back(j);
-    if (r.outcome == EnqueueOutcome::kQueued)
-      d.registry.set_state(pair, t, ModelState::kQueued, "rebuild for " + std::to_string(FeaturePipeline::width()) +
-                                                              " features (" + r.job_id + ")");
   }
   return Reply{202, {{"pair", pair},
                      {"featureCount", FeaturePipeline::width()},
@@ -549,8 +529,8 @@ std::string Service::metrics_text() const {
        << "# HELP tbml_upstream_up Whether the latest poll reached core.\n# TYPE tbml_upstream_up gauge\n"
        << "tbml_upstream_up " << (h.reachable ? 1 : 0) << "\n";
   }
-  if (d.queue) {
-    auto s = d.queue->summary();
+  if (d.lifecycle) {
+    auto s = d.lifecycle->queue().summary();
     os << "# HELP tbml_training_queue_depth Training jobs waiting.\n# TYPE tbml_training_queue_depth gauge\n"
        << "tbml_training_queue_depth " << s.queued << "\n"
        << "# HELP tbml_training_active Training jobs running.\n# TYPE tbml_training_active gauge\n"

@@ -17,8 +17,9 @@ json defaults(ModelType type) {
       return json{{"channels", json::array({16, 32, 32})}, {"kernel", 3}, {"dropout", 0.3}, {"head", 32}};
     case ModelType::kTransformer:
       return json{{"dModel", 32}, {"heads", 4}, {"layers", 2}, {"ff", 64}, {"dropout", 0.1}, {"head", 16}};
+    case ModelType::kXgboost: break;  // not a network: see tree_trainer
   }
-  throw std::invalid_argument("unknown model type");
+  throw std::invalid_argument("not a network model type: " + to_string(type));
 }
 
 std::int64_t positive_int(const json& arch, const char* key, std::int64_t max) {
@@ -173,6 +174,7 @@ std::shared_ptr<SequenceNet> make_network(ModelType type, std::int64_t input_wid
       case ModelType::kCnn: return std::make_shared<CnnNet>(input_width, architecture);
       case ModelType::kTransformer:
         return std::make_shared<TransformerNet>(input_width, sequence_length, architecture);
+      case ModelType::kXgboost: break;
     }
   } catch (const json::exception& e) {
     throw std::invalid_argument(std::string("bad architecture: ") + e.what());

@@ -202,7 +202,9 @@ TrainResult train_model(ModelType type, const Series& series, const TrainOptions
   const std::vector<double> p_test = evaluate(*net, rows, width, steps, ds.test);
   const std::vector<std::uint8_t> y_test = labels_of(ds.test);
   report.test_uncalibrated = split_metrics(p_test, y_test);
-  report.test = split_metrics(calibrator.apply(p_test), y_test);
+  const std::vector<double> p_served = calibrator.apply(p_test);
+  report.test = split_metrics(p_served, y_test);
+  report.edge = measure_edge(p_served, y_test, report.train.base_rate, options.horizon);
   report.data_from = ds.data_from;
   report.data_to = ds.data_to;
   report.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -5,11 +5,14 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
+
+#include "tbml/models/edge.h"
 
 namespace tbml {
 
@@ -19,6 +22,8 @@ struct ModelPrediction {
   int version = 0;
   std::int64_t trained_at = 0;  // epoch ms
   double inference_us = 0.0;    // wall time of this model's predict() call
+  std::optional<DirectionEdge> edge;  // from its training report; absent (old model): no edge
+  bool has_edge() const { return edge && edge->real(); }
 };
 
 struct PredictionSnapshot {
@@ -32,6 +37,13 @@ struct PredictionSnapshot {
   std::size_t horizon = 0;
   std::size_t sequence_length = 0;
   double total_us = 0.0;  // all models together
+  // Share of up-moves over `horizon` among the pair's resolved candles at the time (the climatology a
+  // model without an edge is no better than), and how many windows it counts.
+  double base_rate = 0.5;
+  std::size_t base_rate_windows = 0;
+  // Published without any member: candidates were trained and rejected, so the answer is the base rate.
+  bool base_rate_only = false;
+  std::string base_rate_reason;
 
   const ModelPrediction* find(const std::string& model) const {
     for (const auto& m : models) {

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "tbml/models/edge.h"
 #include "tbml/models/model.h"
 
 namespace tbml {
@@ -22,9 +23,15 @@ struct AcceptanceDecision {
 // `has_incumbent = false` when nothing is serving (or after a rebuild), and then the candidate only
 // has to beat the base rate (the training part's base rate, forecast on the test part). With an incumbent but no metrics for it the candidate is rejected,
 // because nothing shows it is better.
+//
+// With `edge` (the block-bootstrap test of the candidate against the base-rate forecast on its test part)
+// the floor is statistical: only a candidate whose whole interval lies below the base rate is rejected as
+// worse. A candidate with no real edge may serve for its calibrated probability; the ensemble gives it no
+// say in the signal (edge "none"). Without `edge` the plain Brier comparison with the floor applies.
 AcceptanceDecision decide_replacement(const TrainingReport& candidate,
                                       const std::optional<SplitMetrics>& incumbent_on_same_test,
-                                      bool has_incumbent);
+                                      bool has_incumbent,
+                                      const std::optional<DirectionEdge>& edge = std::nullopt);
 
 // Brier score of always predicting `base_rate`: base_rate × (1 − base_rate).
 double base_rate_brier(double base_rate);

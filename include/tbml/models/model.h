@@ -12,13 +12,17 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tbml/models/edge.h"
+
 namespace tbml {
 
-enum class ModelType { kLstm, kGru, kCnn, kTransformer };
+// The four networks (libtorch, training/) and gradient-boosted trees (XGBoost, training/tree_*).
+enum class ModelType { kLstm, kGru, kCnn, kTransformer, kXgboost };
 
 const std::vector<ModelType>& all_model_types();
 std::string to_string(ModelType type);
-std::optional<ModelType> parse_model_type(std::string_view name);  // "lstm", "gru", "cnn", "transformer"
+std::optional<ModelType> parse_model_type(std::string_view name);  // "lstm", "gru", "cnn", "transformer", "xgboost"
+bool is_network(ModelType type);  // a libtorch sequence network (not the trees)
 // A comma list such as "lstm, cnn"; throws std::invalid_argument naming an unknown or missing model.
 std::vector<ModelType> parse_model_list(const std::string& list);
 
@@ -40,6 +44,9 @@ struct TrainingReport {
   SplitMetrics train, validation, test;
   std::optional<SplitMetrics> test_uncalibrated;  // the test part before calibration (absent in old meta)
   nlohmann::json calibration;  // whether Platt scaling passed its held-out check, with the numbers (null in old meta)
+  // The served probabilities' Brier score on the test part against the training base rate, with its
+  // block-bootstrap interval: whether the model has a real edge (absent in old meta: treated as none).
+  std::optional<DirectionEdge> edge;
   int epochs_run = 0;
   int best_epoch = 0;
   double wall_seconds = 0.0;

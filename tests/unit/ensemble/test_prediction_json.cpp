@@ -19,6 +19,16 @@ PredictionSnapshot contract_snapshot() {
               {"gru", 0.55, 2, 1795000000001, 90.0},
               {"cnn", 0.6, 1, 1795000000002, 40.0},
               {"transformer", 0.54, 4, 1795000000003, 200.0}};
+  // Every member passed the edge test, so all four vote (the no-edge answer is in test_ensemble_decision).
+  for (auto& m : s.models) {
+    DirectionEdge e;
+    e.verdict = EdgeVerdict::kReal;
+    e.model_brier = 0.24;
+    e.base_brier = 0.25;
+    e.lower = 0.002;
+    e.upper = 0.018;
+    m.edge = e;
+  }
   return s;
 }
 
@@ -104,6 +114,7 @@ TEST(PredictionJson, FailedModelListedUnderErrorsAndSkipped) {
 TEST(PredictionJson, MajorityTieAndZeroWeightNotesAreVisible) {
   PredictionSnapshot s = contract_snapshot();
   s.models = {{"lstm", 0.7, 1, 0, 0}, {"gru", 0.3, 1, 0, 0}};
+  for (auto& m : s.models) m.edge = contract_snapshot().models[0].edge;
   const json t = ensemble_prediction_json(s, Strategy::kMajority, default_weights(), response());
   EXPECT_EQ(t["prediction"]["ensemble"]["tie"], true);
   EXPECT_EQ(t["prediction"]["direction"], "neutral");

@@ -130,5 +130,31 @@ TEST(Acceptance, BaseRateFloorUsesTheTrainingBaseRate) {
   EXPECT_NE(d.reason.find("0.5160"), std::string::npos) << d.reason;
 }
 
+// With the bootstrap edge, only a candidate significantly worse than the base rate is turned away: the
+// SOL case of a hair above or below 0.2501 is noise, and the candidate serves labelled "no edge".
+DirectionEdge edge_of(EdgeVerdict verdict) {
+  DirectionEdge e;
+  e.verdict = verdict;
+  e.reason = "edge reason " + to_string(verdict);
+  return e;
+}
+
+TEST(Acceptance, WithEdgeNoiseAboveTheFloorStillServes) {
+  const AcceptanceDecision d = decide_replacement(report(0.2533), std::nullopt, false, edge_of(EdgeVerdict::kNone));
+  EXPECT_TRUE(d.accept) << d.reason;
+  EXPECT_NE(d.reason.find("edge reason none"), std::string::npos) << d.reason;
+}
+
+TEST(Acceptance, WithEdgeSignificantlyWorseIsRejected) {
+  const AcceptanceDecision d = decide_replacement(report(0.24), std::nullopt, false, edge_of(EdgeVerdict::kWorse));
+  EXPECT_FALSE(d.accept);
+  EXPECT_NE(d.reason.find("edge reason worse"), std::string::npos) << d.reason;
+}
+
+TEST(Acceptance, WithEdgeTheIncumbentRuleStillApplies) {
+  EXPECT_FALSE(decide_replacement(report(0.245), metrics(0.240), true, edge_of(EdgeVerdict::kReal)).accept);
+  EXPECT_TRUE(decide_replacement(report(0.235), metrics(0.240), true, edge_of(EdgeVerdict::kNone)).accept);
+}
+
 }  // namespace
 }  // namespace tbml

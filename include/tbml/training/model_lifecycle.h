@@ -1,0 +1,108 @@
+#pragma once
+// A direction model's life after the service decides it is needed: queue → train (any member: the
+// networks or the trees, through train_model) → edge test and comparison with the serving model →
+// save → publish in the registry → record the run. The service wires it to storage and the candle path
+// through hooks, so this file never sees SQLite or HTTP. One entry point, request_training(), picks the
+// job's priority and the model state from the reason; nothing else enqueues.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tbml/market/series.h"
+#include "tbml/models/model_registry.h"
+#include "tbml/models/training_queue.h"
+#include "tbml/training/model_io.h"
+#include "tbml/training/trainer.h"
+
+namespace tbml {
+
+// A member of the ensemble, described by data: the type, its name in routes and config, its target and
+// the architecture it is trained with. New members (and targets) register here, not in the service.
+struct MemberSpec {
+  ModelType type = ModelType::kLstm;
+  std::string name;                 // to_string(type)
+  std::string target = "direction"; // what it forecasts
+  nlohmann::json architecture = nlohmann::json::object();
+};
+
+struct LifecycleOptions {
+  std::vector<MemberSpec> members;   // the enabled ones, in all_model_types() order
+  TrainOptions train;                // epochs, batch size, ..., sequence length and horizon
+  std::size_t min_candles = 400;
+  std::size_t max_candles = 5000;
+  TrainingQueueOptions queue;
+};
+
+// One finished run, as the service stores it (storage's TrainingRunRecord has the same fields).
+struct LifecycleRun {
+  std::string pair, model;
+  std::int64_t started_at = 0, finished_at = 0;
+  double duration_s = 0.0;
+  nlohmann::json config = nlohmann::json::object();
+  nlohmann::json metrics = nlohmann::json::object();
+  std::string result;  // accepted | rejected | failed | cancelled
+  std::string reason;
+  int version = 0;
+};
+
+struct LifecycleHooks {
+  // A copy of the pair's most recent `max_candles` candles and features; nullopt for an unknown pair.
+  std::function<std::optional<Series>(const std::string& pair, std::size_t max_candles)> series;
+  std::function<std::size_t(const std::string& pair)> candles;  // how many the pair has now
+  // Stores the model and returns the version it was stored as; throws when storage fails (the model
+  // still serves from memory).
+  std::function<int(const std::string& pair, const std::string& model, const ModelArtifact&)> save;
+  std::function<void(const std::string& problem)> save_problem;  // "" after a successful save
+  std::function<void(const LifecycleRun&)> record;                // every finished run
+  // A run settled for the pair (a new model serves, or a candidate was rejected): refresh its answer.
+  std::function<void(const std::string& pair)> settled;
+};
+
+// Priority of a job by its reason: rebuilds first, then requests, then missing models, then periodic.
+int priority_of(JobReason reason);
+
+class ModelLifecycle {
+ public:
+  ModelLifecycle(LifecycleOptions options, ModelRegistry& registry, LifecycleHooks hooks);
+  ~ModelLifecycle();
+  ModelLifecycle(const ModelLifecycle&) = delete;
+  ModelLifecycle& operator=(const ModelLifecycle&) = delete;
+
+  const std::vector<MemberSpec>& members() const { return options_.members; }
+  const MemberSpec* member(ModelType type) const;  // null when not enabled
+
+  // Queues training of one member and moves its state to queued (with a message naming the job).
+  EnqueueResult request_training(const std::string& pair, ModelType type, JobReason reason,
+                                 const TrainingOverrides& overrides = {});
+  // Queues every enabled member that has no model and is not queued or training (auto-training).
+  void ensure_models(const std::string& pair);
+  // Queues a retrain of every serving member of the pair when `interval` has passed since the last one.
+  void periodic(const std::string& pair, std::chrono::milliseconds interval);
+
+  std::size_t cancel_pair(const std::string& pair);
+  TrainingQueue& queue() { return *queue_; }
+  const TrainingQueue& queue() const { return *queue_; }
+  // Stops the workers: running jobs are cancelled after `deadline`.
+  void stop(std::chrono::milliseconds deadline);
+
+ private:
+  JobResult run(const TrainingJob& job, JobContext& ctx);
+  TrainOptions options_for(const TrainingJob& job, const MemberSpec& spec) const;
+
+  LifecycleOptions options_;
+  ModelRegistry& registry_;
+  LifecycleHooks hooks_;
+  std::mutex periodic_mutex_;
+  std::map<std::string, std::chrono::steady_clock::time_point> last_periodic_;
+  std::unique_ptr<TrainingQueue> queue_;  // last: its workers use everything above
+};
+
+}  // namespace tbml

@@ -1,0 +1,74 @@
+#include "tbml/ensemble/ensemble_decision.h"
+
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace tbml {
+
+nlohmann::json member_edge_json(const ModelPrediction& m) {
+  if (!m.edge) return {{"edge", "unknown"}, {"reason", "trained before the edge test existed: treated as no edge"}};
+  const DirectionEdge& e = *m.edge;
+  return {{"edge", to_string(e.verdict)}, {"modelBrier", e.model_brier}, {"baseBrier", e.base_brier},
+          {"improvement", e.improvement}, {"lower", e.lower},          {"upper", e.upper},
+          {"samples", e.samples},       {"effectiveSamples", e.effective_samples}};
+}
+
+nlohmann::json EnsembleDecision::edge_json() const {
+  return {{"edge", has_edge ? "real" : "none"},
+          {"source", source},
+          {"reason", reason},
+          {"votingModels", voting},
+          {"modelsWithoutEdge", without_edge}};
+}
+
+EnsembleDecision decide(const PredictionSnapshot& snapshot, Strategy strategy, const WeightMap& weights,
+                        const CombineOptions& options) {
+  if (snapshot.models.empty() && !snapshot.base_rate_only)
+    throw std::invalid_argument("decide: no model prediction for " + snapshot.pair);
+  EnsembleDecision d;
+  std::vector<ModelVote> votes;
+  std::string numbers;
+  for (const auto& m : snapshot.models) {
+    if (m.has_edge()) {
+      votes.push_back(ModelVote{m.model, m.probability, weight_for(weights, m.model)});
+      d.voting.push_back(m.model);
+    } else {
+      d.without_edge.push_back(m.model);
+    }
+    if (m.edge) {
+      numbers += fmt::format("{}{} Brier {:.4f} vs base rate {:.4f} (interval of the improvement [{:+.4f}, {:+.4f}])",
+                             numbers.empty() ? "" : "; ", m.model, m.edge->model_brier, m.edge->base_brier,
+                             m.edge->lower, m.edge->upper);
+    } else {
+      numbers += (numbers.empty() ? "" : "; ") + m.model + " untested";
+    }
+  }
+  if (votes.empty()) {
+    d.source = "base-rate";
+    d.probability = snapshot.base_rate;
+    if (snapshot.models.empty()) {
+      d.reason = fmt::format("{}; the answer is the base rate of up-moves over {} candles ({:.4f} over {} windows)",
+                             snapshot.base_rate_reason, snapshot.horizon, snapshot.base_rate,
+                             snapshot.base_rate_windows);
+      return d;
+    }
+    d.reason = fmt::format(
+        "no model beats the base-rate forecast beyond noise on its unseen test data ({}); the answer is the "
+        "base rate of up-moves over {} candles ({:.4f} over {} windows), not a model's opinion",
+        numbers, snapshot.horizon, snapshot.base_rate, snapshot.base_rate_windows);
+    return d;
+  }
+  d.has_edge = true;
+  d.source = "ensemble";
+  d.combined = combine(votes, strategy, options);
+  d.probability = d.combined.probability;
+  d.confidence = d.combined.confidence;
+  d.direction = d.combined.direction;
+  d.signal = d.combined.signal;
+  d.reason = fmt::format("{} of {} models have a real edge and vote ({}); the others are shown with weight 0",
+                         votes.size(), snapshot.models.size(), numbers);
+  return d;
+}
+
+}  // namespace tbml
