@@ -5,10 +5,11 @@
 //
 // train_volatility_model fits every candidate on the training part of a chronological split — boosted
 // trees on log RV, a HAR regression, GARCH(1,1), EWMA and the historical distribution — calibrates their
-// quantiles on the validation part, scores all of them on the
-// untouched test part, and serves by this rule: the learned model (trees, or HAR where HAR had the lower
-// validation QLIKE) if its test QLIKE is below GARCH's, otherwise GARCH. The report says by how much,
-// with a paired block-bootstrap interval, so "beats GARCH / EWMA" is claimed only where it excludes zero.
+// quantiles on the validation part, scores all of them on the untouched test part, and serves by this
+// rule: the learned model (trees, or HAR where HAR had the lower validation QLIKE) if its test QLIKE is
+// below GARCH's, otherwise GARCH. The report says by how much, with a paired block-bootstrap interval,
+// so "beats GARCH / EWMA" is claimed only where it excludes zero. The served model is the one fitted on
+// the training part (not refitted on all data), so its test scores describe what is served.
 //
 // A VolatilityModel is immutable; share it as std::shared_ptr<const VolatilityModel>. forecast() is
 // const and thread-safe. It round-trips through to_json() + tree_bytes() / from_json(json, bytes).
@@ -160,13 +161,14 @@ struct VolatilityTrainResult {
 
 // Report: {"pair","horizon","candles","samples":{"train","validation","test","embargoed"},
 //  "span":{"train":{"from","to"},"validation":{...},"test":{...}} (timestamps of the "now" candles),
-//  "rvFloor", "served", "learned", "reason",
+//  "rvFloor","rvFloorRule", "served", "learned","learnedReason", "reason",
 //  "candidates":{"<member>":{"test":ScoreCard,"validation":ScoreCard}} (ScoreCard: {"samples","qlike",
 //   "mseLogVar","coverage80","pinball":{"q10","q50","q90","mean"}}),
 //  "skillVsEwma":{"<member>": 1 − QLIKE/QLIKE_EWMA on test},
 //  "comparisons":{"<a>-<b>": BootstrapInterval of QLIKE_a − QLIKE_b on test},
 //  "parameters":{"ewma","garch","historical","har","trees":{"bestRound","roundsRun","trainRmse",
-//   "validationRmse","options","topFeatures"},"calibration":{"<member>":{"scale","z"}}}, "seconds"}.
+//   "validationRmse","inputs","target","targets":{"logRv"|"garchResidual":{"validationQlike","bestRound"}},
+//   "options","topFeatures":[{"name","gainShare"}]},"calibration":{"<member>":{"scale","z"}}}, "seconds"}.
 // Throws std::invalid_argument when the series is too short for the split (saying how many samples).
 VolatilityTrainResult train_volatility_model(const Series& series, const VolatilityTrainOptions& options);
 
