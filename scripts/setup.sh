@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages tbml builds with. Idempotent: quiet and fast when all are present.
+# xgboost (the CLI) is needed too: Debian's XGBoostTargets.cmake checks for /usr/bin/xgboost.
 # libopenblas0-pthread replaces the reference libblas.so.3 that Debian's libtorch calls for matrix
 # products (through update-alternatives): training and inference get about ten times faster.
 set -euo pipefail
@@ -7,7 +8,7 @@ packages=(
   build-essential cmake pkg-config
   libtorch-dev libcpp-httplib-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libcurl4-openssl-dev libsqlite3-dev googletest libgtest-dev libcli11-dev
-  libopenblas0-pthread libxgboost-dev
+  libopenblas0-pthread libxgboost-dev xgboost
   curl wrk
 )
 missing=()
