@@ -69,6 +69,7 @@ void EvaluationOptions::validate() const {
   if (!(validation_fraction >= 0.05 && validation_fraction <= 0.5))
     throw std::invalid_argument("validation_fraction must be in [0.05, 0.5]");
   if (!(cost >= 0.0 && cost < 0.1)) throw std::invalid_argument("cost must be in [0, 0.1)");
+  stacking.validate();
   train.validate();
 }
 
@@ -79,6 +80,7 @@ nlohmann::json small_architecture(ModelType type) {
     case ModelType::kCnn: return {{"channels", {16, 32}}, {"kernel", 3}, {"dropout", 0.1}, {"head", 16}};
     case ModelType::kTransformer:
       return {{"dModel", 32}, {"heads", 4}, {"layers", 1}, {"ff", 64}, {"dropout", 0.1}, {"head", 16}};
+    case ModelType::kXgboost: return nlohmann::json::object();  // the trees' defaults
   }
   throw std::invalid_argument("unknown model type");
 }
@@ -111,6 +113,7 @@ PairEvaluation evaluate_pair(const Series& series, const EvaluationOptions& opti
   };
 
   PairEvaluation e;
+  std::vector<std::vector<double>> members(options.models.size());  // calibrated, all folds, for stacking
   e.pair = series.pair;
   e.horizon = walk.horizon;
   for (const Fold& fold : folds) {
@@ -151,6 +154,7 @@ PairEvaluation evaluate_pair(const Series& series, const EvaluationOptions& opti
       m.insert(m.end(), p.begin(), p.end());
       auto& r = method(e, name + " (uncalibrated)", "uncalibrated").p;
       r.insert(r.end(), raw.begin(), raw.end());
+      members[calibrated.size()].insert(members[calibrated.size()].end(), p.begin(), p.end());
       calibrated.push_back(std::move(p));
     }
 
@@ -193,6 +197,7 @@ PairEvaluation evaluate_pair(const Series& series, const EvaluationOptions& opti
       e.label.push_back(w.label);
       const double now = series.candles[w.last].close;
       e.next_return.push_back(series.candles[w.last + 1].close / now - 1.0);
+      e.fold_of.push_back(e.folds.size());
     }
     record.seconds = seconds_since(fold_started);
     say(fmt::format("{} fold {}/{}: {} windows scored in {:.1f} s", series.pair, &fold - folds.data() + 1,
@@ -200,6 +205,34 @@ PairEvaluation evaluate_pair(const Series& series, const EvaluationOptions& opti
     e.folds.push_back(std::move(record));
   }
   if (e.last.empty()) throw std::invalid_argument(series.pair + ": no window could be scored (gaps?)");
+
+  // Stacked ensemble: fold k's meta-learner sees only earlier folds' (out-of-sample) member predictions.
+  if (options.stacked && options.models.size() >= 2) {
+    StackingInput in;
+    in.members = std::move(members);
+    in.label = e.label;
+    in.last = e.last;
+    in.fold = e.fold_of;
+    in.horizon = walk.horizon;
+    const MethodPredictions* weighted = nullptr;
+    for (const auto& m : e.methods)
+      if (m.name == "ensemble weighted") weighted = &m;
+    if (weighted) {
+      in.fallback = weighted->p;
+    } else {  // the plain mean of the members
+      in.fallback.assign(e.label.size(), 0.0);
+      for (const auto& m : in.members)
+        for (std::size_t i = 0; i < m.size(); ++i) in.fallback[i] += m[i] / static_cast<double>(in.members.size());
+    }
+    StackingResult stacked = stack_out_of_fold(in, options.stacking);
+    for (std::size_t k = 0; k < e.folds.size() && k < stacked.folds.size(); ++k)
+      e.folds[k].details["stacked"] = stacked.folds[k];
+    // Next to the other ensembles, before the baselines.
+    auto at = e.methods.begin();
+    for (auto it = e.methods.begin(); it != e.methods.end(); ++it)
+      if (it->group == "ensemble") at = it + 1;
+    e.methods.insert(at, MethodPredictions{"ensemble stacked", "ensemble", std::move(stacked.p)});
+  }
   e.seconds = seconds_since(started);
   return e;
 }

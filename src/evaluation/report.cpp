@@ -6,15 +6,90 @@
 #include <fmt/format.h>
 
 #include <ctime>
+#include <cmath>
+
+#include "tbml/models/edge.h"
+#include "tbml/training/metrics.h"
 
 namespace tbml::evaluation {
 namespace {
 
+constexpr const char* kBaseRate = "running base rate";
+
+// Two-sided 97.5 % Student-t quantile for df = 1..30 (then 1.96).
+double t975(std::size_t df) {
+  static const double q[] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+                             2.201,  2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+                             2.080,  2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
+  if (df == 0) return 0.0;
+  return df <= 30 ? q[df - 1] : 1.96;
+}
+
+// One series (or pairs concatenated): p, base, y, and the fold of each row.
+struct Rows {
+  std::vector<double> p, base;
+  std::vector<std::uint8_t> y;
+  std::vector<std::size_t> fold;
+};
+
+void add_edge_and_folds(MethodScore& ms, const Rows& r, std::size_t horizon) {
+  const std::size_t n = r.y.size();
+  if (n == 0) return;
+  std::vector<double> d(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double y = r.y[i] ? 1.0 : 0.0;
+    d[i] = (r.base[i] - y) * (r.base[i] - y) - (r.p[i] - y) * (r.p[i] - y);
+  }
+  ms.edge.block = std::max<std::size_t>(2 * horizon, 1);
+  if (n >= 2) {
+    const BootstrapInterval b = block_bootstrap_mean(d, std::min(ms.edge.block, n), 1000, 0.95, 42);
+    ms.edge.improvement = b.mean;
+    ms.edge.low = b.lower;
+    ms.edge.high = b.upper;
+  }
+  ms.edge.verdict = ms.edge.low > 0.0 ? "real" : ms.edge.high < 0.0 ? "worse" : "none";
+  std::size_t folds = 0;
+  for (std::size_t f : r.fold) folds = std::max(folds, f + 1);
+  std::vector<double> brier, aucs, gain;
+  for (std::size_t k = 0; k < folds; ++k) {
+    std::vector<double> p, b;
+    std::vector<std::uint8_t> y;
+    for (std::size_t i = 0; i < n; ++i)
+      if (r.fold[i] == k) {
+        p.push_back(r.p[i]);
+        b.push_back(r.base[i]);
+        y.push_back(r.y[i]);
+      }
+    if (y.empty()) continue;
+    brier.push_back(brier_score(p, y));
+    aucs.push_back(tbml::auc(p, y));
+    gain.push_back(brier_score(b, y) - brier.back());
+  }
+  ms.brier_folds = fold_spread(brier);
+  ms.auc_folds = fold_spread(aucs);
+  ms.brier_gain_folds = fold_spread(gain);
+}
+
+const std::vector<double>* base_rate_of(const PairEvaluation& e) {
+  for (const auto& m : e.methods)
+    if (m.name == kBaseRate) return &m.p;
+  return nullptr;
+}
+
+std::vector<std::size_t> folds_of(const PairEvaluation& e) {
+  if (e.fold_of.size() == e.label.size()) return e.fold_of;
+  return std::vector<std::size_t>(e.label.size(), 0);
+}
+
 PairScores score_pair(const PairEvaluation& e, const EvaluationOptions& o) {
   PairScores s;
   s.pair = e.pair;
-  for (const auto& m : e.methods)
-    s.methods.push_back(MethodScore{m.name, m.group, score(m.p, e.label, e.next_return, e.horizon, o.cost)});
+  const std::vector<double>* base = base_rate_of(e);
+  for (const auto& m : e.methods) {
+    MethodScore ms{m.name, m.group, score(m.p, e.label, e.next_return, e.horizon, o.cost), {}, {}, {}, {}};
+    add_edge_and_folds(ms, Rows{m.p, base ? *base : m.p, e.label, folds_of(e)}, e.horizon);
+    s.methods.push_back(std::move(ms));
+  }
   return s;
 }
 
@@ -27,10 +102,15 @@ PairScores pool(const std::vector<PairEvaluation>& pairs, const std::vector<Pair
     const auto& first = pairs.front().methods[k];
     std::vector<double> p, r;
     std::vector<std::uint8_t> y;
+    Rows rows;
     TradingResult trade;
     for (std::size_t i = 0; i < pairs.size(); ++i) {
       const auto& m = pairs[i].methods.at(k);
       p.insert(p.end(), m.p.begin(), m.p.end());
+      const std::vector<double>* base = base_rate_of(pairs[i]);
+      rows.base.insert(rows.base.end(), base ? base->begin() : m.p.begin(), base ? base->end() : m.p.end());
+      const std::vector<std::size_t> f = folds_of(pairs[i]);
+      rows.fold.insert(rows.fold.end(), f.begin(), f.end());
       y.insert(y.end(), pairs[i].label.begin(), pairs[i].label.end());
       r.insert(r.end(), pairs[i].next_return.begin(), pairs[i].next_return.end());
       const TradingResult& t = scored[i].methods.at(k).card.trading;
@@ -40,8 +120,11 @@ PairScores pool(const std::vector<PairEvaluation>& pairs, const std::vector<Pair
       trade.exposure += share * t.exposure;
       trade.trades += t.trades;
     }
-    MethodScore ms{first.name, first.group, score(p, y, r, pairs.front().horizon, o.cost)};
+    MethodScore ms{first.name, first.group, score(p, y, r, pairs.front().horizon, o.cost), {}, {}, {}, {}};
     ms.card.trading = trade;
+    rows.p = p;
+    rows.y = y;
+    add_edge_and_folds(ms, rows, pairs.front().horizon);
     s.methods.push_back(std::move(ms));
   }
   return s;
@@ -69,6 +152,21 @@ std::string table(const PairScores& s) {
                        m.name, c.samples, pct(c.accuracy), pct(c.accuracy_ci.low), pct(c.accuracy_ci.high), c.brier,
                        c.log_loss, c.auc, c.ece, pct(c.top10_accuracy), pct(c.top20_accuracy), c.mean_probability,
                        pct(c.trading.strategy_return), c.trading.trades, pct(c.trading.buy_and_hold_return));
+  }
+  return out.str();
+}
+
+std::string edge_table(const PairScores& s) {
+  std::ostringstream out;
+  out << "| method | Brier gain vs base rate | bootstrap 95% CI | edge | folds | Brier (fold mean) | fold 95% CI | "
+         "AUC (fold mean) | fold 95% CI |\n";
+  out << "|---|---:|---|---|---:|---:|---|---:|---|\n";
+  for (const auto& m : s.methods) {
+    if (m.group == "uncalibrated" || m.name == kBaseRate) continue;
+    out << fmt::format("| {} | {:+.5f} | {:+.5f} to {:+.5f} | {} | {} | {:.4f} | {:.4f}–{:.4f} | {:.3f} | {:.3f}–{:.3f} |\n",
+                       m.name, m.edge.improvement, m.edge.low, m.edge.high, m.edge.verdict, m.brier_folds.folds,
+                       m.brier_folds.mean, m.brier_folds.low, m.brier_folds.high, m.auc_folds.mean, m.auc_folds.low,
+                       m.auc_folds.high);
   }
   return out.str();
 }
@@ -120,6 +218,31 @@ std::string verdict(const PairScores& s) {
 }
 
 }  // namespace
+
+nlohmann::json EdgeScore::to_json() const {
+  return {{"brierImprovement", improvement}, {"low", low}, {"high", high}, {"block", block}, {"verdict", verdict}};
+}
+
+nlohmann::json FoldSpread::to_json() const { return {{"folds", folds}, {"mean", mean}, {"low", low}, {"high", high}}; }
+
+FoldSpread fold_spread(const std::vector<double>& v) {
+  FoldSpread f;
+  f.folds = v.size();
+  if (v.empty()) return f;
+  for (double x : v) f.mean += x;
+  f.mean /= static_cast<double>(v.size());
+  if (v.size() < 2) {
+    f.low = f.high = f.mean;
+    return f;
+  }
+  double ss = 0.0;
+  for (double x : v) ss += (x - f.mean) * (x - f.mean);
+  const double se = std::sqrt(ss / static_cast<double>(v.size() - 1) / static_cast<double>(v.size()));
+  const double t = t975(v.size() - 1);
+  f.low = f.mean - t * se;
+  f.high = f.mean + t * se;
+  return f;
+}
 
 const MethodScore* PairScores::find(const std::string& name) const {
   for (const auto& m : methods)
@@ -179,6 +302,13 @@ std::string to_markdown(const EvaluationReport& report, const std::vector<PairEv
   out << "## Verdict\n\n";
   for (const auto& v : verdicts(report)) out << "- " << v << "\n";
   out << "\n## Pooled (all pairs)\n\n" << table(report.pooled) << "\n";
+  out << "### Edge over the running base rate, and spread across folds (pooled)\n\n"
+         "Brier gain = running base rate's Brier − the method's, per window (positive: better than the base rate); "
+         "interval: circular block bootstrap of its mean (blocks of 2 × horizon windows, 1,000 resamples); "
+         "the edge is *real* only when the whole interval lies above zero. Fold columns: the metric in each "
+         "fold (all pairs together), mean and Student-t 95% interval across folds. \"ensemble stacked\" uses "
+         "the weighted ensemble in the first fold (no earlier out-of-fold predictions).\n\n"
+      << edge_table(report.pooled) << "\n";
   for (std::size_t i = 0; i < report.pairs.size(); ++i) {
     const auto& p = report.pairs[i];
     out << "## " << p.pair << "\n\n";
@@ -186,6 +316,7 @@ std::string to_markdown(const EvaluationReport& report, const std::vector<PairEv
       out << fmt::format("Scored windows from {} to {} ({} folds).\n\n", utc_text(pairs[i].timestamp.front()),
                          utc_text(pairs[i].timestamp.back()), pairs[i].folds.size());
     out << table(p) << "\n";
+    out << "Edge over the running base rate (" << p.pair << "):\n\n" << edge_table(p) << "\n";
   }
   return out.str();
 }
@@ -202,6 +333,9 @@ nlohmann::json to_json(const EvaluationReport& report, const std::vector<PairEva
       auto c = x.card.to_json(equity);
       c["name"] = x.name;
       c["group"] = x.group;
+      c["edgeVsBaseRate"] = x.edge.to_json();
+      c["folds"] = {{"brier", x.brier_folds.to_json()}, {"auc", x.auc_folds.to_json()},
+                    {"brierGainVsBaseRate", x.brier_gain_folds.to_json()}};
       m.push_back(std::move(c));
     }
     return m;

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tbml/ensemble/strategy.h"
+#include "tbml/evaluation/stacking.h"
 #include "tbml/evaluation/walk_forward.h"
 #include "tbml/market/series.h"
 #include "tbml/models/model.h"
@@ -28,6 +29,10 @@ struct EvaluationOptions {
   TrainOptions train = default_train_options();
   double validation_fraction = 0.20;  // of each fold's training windows, the most recent ones
   double cost = 0.001;                // per trade, for the long/flat rule
+  // "ensemble stacked": an L2 logistic meta-learner on the members' out-of-fold logits (stacking.h);
+  // needs at least two members, otherwise it is left out.
+  bool stacked = true;
+  StackingOptions stacking;
 
   static TrainOptions default_train_options();
   void validate() const;  // throws std::invalid_argument
@@ -39,6 +44,7 @@ nlohmann::json small_architecture(ModelType type);
 struct MethodPredictions {
   std::string name;   // "lstm", "lstm (uncalibrated)", "ensemble weighted", "always-up", ...
   std::string group;  // "model", "uncalibrated", "ensemble", "baseline"
+                      // ("ensemble stacked" is fitted on earlier folds' member predictions only)
   std::vector<double> p;
 };
 
@@ -58,6 +64,7 @@ struct PairEvaluation {
   std::vector<std::int64_t> timestamp;     // their candle timestamps
   std::vector<std::uint8_t> label;         // 1 = close rose over the horizon
   std::vector<double> next_return;         // close[now + 1] / close[now] − 1 (for the long/flat rule)
+  std::vector<std::size_t> fold_of;        // index into `folds` of each scored window
   std::vector<MethodPredictions> methods;  // each p aligned with `last`
   std::vector<FoldRecord> folds;
   double seconds = 0.0;

@@ -11,9 +11,30 @@
 
 namespace tbml::evaluation {
 
+// Brier improvement over the running base rate, per window (base − method, positive = the method is
+// better), with the circular block-bootstrap interval of its mean (models/edge.h: block_bootstrap_mean,
+// blocks of 2 × horizon windows, 1,000 resamples, seed 42). Pooled: the pairs' series one after another.
+struct EdgeScore {
+  double improvement = 0.0, low = 0.0, high = 0.0;
+  std::size_t block = 0;
+  std::string verdict = "none";  // "real" (interval above 0), "worse" (below 0) or "none"
+  nlohmann::json to_json() const;
+};
+
+// A metric computed fold by fold (pooled: fold k of every pair together), with the mean over folds and its
+// Student-t 95 % interval (mean ± t · sd / √folds); the folds are successive, non-overlapping blocks.
+struct FoldSpread {
+  std::size_t folds = 0;
+  double mean = 0.0, low = 0.0, high = 0.0;
+  nlohmann::json to_json() const;
+};
+FoldSpread fold_spread(const std::vector<double>& per_fold);
+
 struct MethodScore {
   std::string name, group;
   ScoreCard card;
+  EdgeScore edge;                            // vs "running base rate" (absent: zero improvement)
+  FoldSpread brier_folds, auc_folds, brier_gain_folds;  // gain = base-rate Brier − method Brier
 };
 
 struct PairScores {

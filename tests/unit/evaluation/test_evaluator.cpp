@@ -39,8 +39,20 @@ TEST(Evaluator, ScoresEveryMethodOnTheSameOutOfSampleWindows) {
   ASSERT_EQ(e.folds.size(), 3u);
   EXPECT_EQ(e.label.size(), e.last.size());
   EXPECT_EQ(e.next_return.size(), e.last.size());
-  // 4 models + 4 uncalibrated + 4 ensembles + 4 baselines.
-  EXPECT_EQ(e.methods.size(), 16u);
+  // Every model (the four networks and xgboost) + uncalibrated, 4 ensembles + stacked, 4 baselines.
+  EXPECT_EQ(o.models.size(), all_model_types().size());
+  EXPECT_EQ(e.methods.size(), 2 * o.models.size() + 5 + 4);
+  EXPECT_EQ(e.fold_of.size(), e.last.size());
+  bool has_xgboost = false, has_stacked = false;
+  for (const auto& m : e.methods) {
+    has_xgboost = has_xgboost || m.name == "xgboost";
+    has_stacked = has_stacked || (m.name == "ensemble stacked" && m.group == "ensemble");
+  }
+  EXPECT_TRUE(has_xgboost);
+  EXPECT_TRUE(has_stacked);
+  // The first fold has no earlier out-of-fold predictions: stacked copies the weighted ensemble there.
+  EXPECT_TRUE(e.folds[0].details.at("stacked").contains("fallback"));
+  EXPECT_TRUE(e.folds[2].details.at("stacked").contains("weights"));
   for (const auto& m : e.methods) {
     ASSERT_EQ(m.p.size(), e.last.size()) << m.name;
     for (double p : m.p) ASSERT_TRUE(p >= 0.0 && p <= 1.0 && std::isfinite(p)) << m.name;
@@ -64,7 +76,17 @@ TEST(Evaluator, ScoresEveryMethodOnTheSameOutOfSampleWindows) {
   const MethodScore* up = report.pairs[0].find("always-up");
   ASSERT_NE(up, nullptr);
   EXPECT_NEAR(up->card.accuracy, up->card.base_rate, 1e-12);
-  EXPECT_FALSE(to_markdown(report, {e}).empty());
+  // Edge over the running base rate and spread across the three folds.
+  const MethodScore* stacked = report.pooled.find("ensemble stacked");
+  ASSERT_NE(stacked, nullptr);
+  EXPECT_EQ(stacked->brier_folds.folds, 3u);
+  EXPECT_LE(stacked->edge.low, stacked->edge.improvement);
+  EXPECT_GE(stacked->edge.high, stacked->edge.improvement);
+  EXPECT_GT(logistic->edge.improvement, 0.0);  // near-perfect vs a base rate near 0.5
+  EXPECT_EQ(logistic->edge.verdict, "real");
+  const MethodScore* base = report.pairs[0].find("running base rate");
+  EXPECT_DOUBLE_EQ(base->edge.improvement, 0.0);
+  EXPECT_NE(to_markdown(report, {e}).find("Edge over the running base rate"), std::string::npos);
   EXPECT_EQ(to_json(report, {e}).at("pairs").size(), 1u);
 }
 
