@@ -1,6 +1,7 @@
-// `tbml evaluate`: walk-forward evaluation of every model, ensemble strategy and baseline on candle CSVs.
-// Markdown report on stdout (or --md), every number in --json, SVG charts with --plot. Thin: the logic
-// lives in the evaluation library.
+// `tbml evaluate`: walk-forward evaluation on candle CSVs of every direction model, ensemble strategy and
+// baseline (--target direction), of the volatility forecasters against EWMA and GARCH (--target volatility),
+// or both (--target all), at each of --horizons. Markdown report on stdout (or --md), every number in
+// --json, SVG charts with --plot. Thin: the logic lives in the evaluation library.
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -13,6 +14,8 @@
 #include "tbml/evaluation/charts.h"
 #include "tbml/evaluation/evaluator.h"
 #include "tbml/evaluation/report.h"
+#include "tbml/evaluation/targets.h"
+#include "tbml/evaluation/volatility_evaluator.h"
 #include "tbml/market/candle_csv.h"
 #include "tbml/market/series.h"
 #include "tbml/training/torch_runtime.h"
@@ -23,10 +26,14 @@ namespace {
 
 struct EvaluateArgs {
   std::vector<std::string> csv;
-  std::string models = "lstm,gru,cnn,transformer";
+  std::string models = "lstm,gru,cnn,transformer,xgboost";
   std::string json_path, md_path, plot_dir;
+  std::string target = "direction";
+  std::string horizons;  // empty: --horizon
   std::size_t max_candles = 4000;
+  std::size_t vol_train_window = 0;  // 0: --train-window
   evaluation::EvaluationOptions options;
+  evaluation::VolatilityEvaluationOptions volatility;
 };
 
 // The command line exactly as typed, for the report (Linux keeps it in /proc/self/cmdline).
@@ -50,37 +57,120 @@ std::string command_line() {
 int run_evaluate(EvaluateArgs args) {
   const auto started = std::chrono::steady_clock::now();
   std::vector<PairCsv> inputs;
+  evaluation::EvaluationTarget target{};
+  std::vector<std::size_t> horizons;
   try {
     std::string list;
     for (const auto& item : args.csv) list += (list.empty() ? "" : ",") + item;
     inputs = parse_pair_csv_list(list);
-    args.options.models = parse_model_list(args.models);
-    args.options.validate();
+    target = evaluation::parse_target(args.target);
+    horizons = args.horizons.empty() ? std::vector<std::size_t>{args.options.walk.horizon}
+                                     : evaluation::parse_horizons(args.horizons);
+    if (evaluation::includes_direction(target)) {
+      args.options.models = parse_model_list(args.models);
+      for (std::size_t h : horizons) {
+        auto o = args.options;
+        o.walk.horizon = h;
+        o.validate();
+      }
+    }
+    args.volatility.walk = args.options.walk;
+    if (args.vol_train_window > 0) args.volatility.walk.train_window = args.vol_train_window;
+    if (evaluation::includes_volatility(target))
+      for (std::size_t h : horizons) {
+        auto o = args.volatility;
+        o.walk.horizon = h;
+        o.train.horizon = h;
+        o.validate();
+      }
   } catch (const std::invalid_argument& e) {
     std::cerr << "evaluate: " << e.what() << "\n";
     return 2;
   }
   configure_torch_threads(args.options.train.torch_threads > 0 ? args.options.train.torch_threads : 1);
 
-  std::vector<evaluation::PairEvaluation> results;
+  std::vector<Series> series;
   for (const auto& input : inputs) {
     std::vector<Candle> candles = load_candles_csv(input.path);
     if (args.max_candles > 0 && candles.size() > args.max_candles)
       candles.erase(candles.begin(), candles.end() - static_cast<std::ptrdiff_t>(args.max_candles));
-    const Series series = build_series(input.pair, candles);
-    std::cerr << fmt::format("{}: {} candles from {}\n", input.pair, series.size(), input.path);
-    try {
-      results.push_back(evaluation::evaluate_pair(series, args.options,
-                                                  [](const std::string& line) { std::cerr << line << std::endl; }));
-    } catch (const std::invalid_argument& e) {
-      std::cerr << "evaluate: " << input.pair << ": " << e.what() << "\n";
-      return 2;
+    series.push_back(build_series(input.pair, candles));
+    std::cerr << fmt::format("{}: {} candles from {}\n", input.pair, series.back().size(), input.path);
+  }
+  auto say = [](const std::string& line) { std::cerr << line << std::endl; };
+  const std::string command = command_line();
+  std::string markdown;
+  nlohmann::json json;
+  json["command"] = command;
+  std::vector<std::string> charts;
+
+  if (evaluation::includes_direction(target)) {
+    const auto direction_started = std::chrono::steady_clock::now();
+    json["direction"] = nlohmann::json::array();
+    for (std::size_t h : horizons) {
+      auto options = args.options;
+      options.walk.horizon = h;
+      std::vector<evaluation::PairEvaluation> results;
+      for (const auto& s : series) {
+        try {
+          results.push_back(evaluation::evaluate_pair(s, options, say));
+        } catch (const std::invalid_argument& e) {
+          std::cerr << "evaluate: " << s.pair << ": " << e.what() << "\n";
+          return 2;
+        }
+      }
+      evaluation::EvaluationReport report = evaluation::build_report(results, options);
+      report.command = command;
+      std::string md = evaluation::to_markdown(report, results);
+      if (horizons.size() > 1 || evaluation::includes_volatility(target))
+        md.replace(0, std::string("# Walk-forward evaluation").size(),
+                   fmt::format("# Direction, horizon {} h: walk-forward evaluation", h));
+      markdown += md + "\n";
+      json["direction"].push_back(evaluation::to_json(report, results));
+      if (!args.plot_dir.empty()) {
+        const std::string dir = horizons.size() > 1 ? args.plot_dir + "/direction_h" + std::to_string(h) : args.plot_dir;
+        for (const auto& path : evaluation::write_charts(dir, report)) charts.push_back(path);
+      }
     }
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - direction_started).count();
+    json["directionWallSeconds"] = secs;
+    std::cerr << fmt::format("evaluate: direction done in {:.0f} s\n", secs);
   }
 
-  evaluation::EvaluationReport report = evaluation::build_report(results, args.options);
-  report.command = command_line();
-  const std::string markdown = evaluation::to_markdown(report, results);
+  if (evaluation::includes_volatility(target)) {
+    const auto volatility_started = std::chrono::steady_clock::now();
+    std::vector<std::vector<evaluation::VolatilityPairEvaluation>> by_horizon;
+    for (std::size_t h : horizons) {
+      std::vector<evaluation::VolatilityPairEvaluation> results;
+      for (const auto& s : series) {
+        try {
+          results.push_back(evaluation::evaluate_volatility_pair(s, h, args.volatility, say));
+        } catch (const std::invalid_argument& e) {
+          std::cerr << "evaluate: " << s.pair << ": " << e.what() << "\n";
+          return 2;
+        }
+      }
+      by_horizon.push_back(std::move(results));
+    }
+    const evaluation::VolatilityReport report = evaluation::build_volatility_report(by_horizon, args.volatility);
+    std::string md = evaluation::volatility_markdown(report);
+    if (!evaluation::includes_direction(target)) md.insert(md.find("\n\n") + 2, "Command:\n\n```\n" + command + "\n```\n\n");
+    markdown += md;
+    json["volatility"] = evaluation::volatility_json(report, by_horizon);
+    if (!args.plot_dir.empty())
+      for (const auto& path : evaluation::write_volatility_charts(args.plot_dir, report, by_horizon))
+        charts.push_back(path);
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - volatility_started).count();
+    json["volatilityWallSeconds"] = secs;
+    std::cerr << fmt::format("evaluate: volatility done in {:.0f} s\n", secs);
+  }
+
+  // One target at one horizon keeps the direction report's JSON layout of earlier versions.
+  if (target == evaluation::EvaluationTarget::kDirection && horizons.size() == 1) {
+    nlohmann::json single = json["direction"][0];
+    single["directionWallSeconds"] = json["directionWallSeconds"];
+    json = std::move(single);
+  }
   if (args.md_path.empty()) {
     std::cout << markdown;
   } else {
@@ -88,12 +178,10 @@ int run_evaluate(EvaluateArgs args) {
     std::cerr << "report written to " << args.md_path << "\n";
   }
   if (!args.json_path.empty()) {
-    write_file_atomic(args.json_path, evaluation::to_json(report, results).dump(1) + "\n");
+    write_file_atomic(args.json_path, json.dump(1) + "\n");
     std::cerr << "JSON written to " << args.json_path << "\n";
   }
-  if (!args.plot_dir.empty()) {
-    for (const auto& path : evaluation::write_charts(args.plot_dir, report)) std::cerr << "chart " << path << "\n";
-  }
+  for (const auto& path : charts) std::cerr << "chart " << path << "\n";
   std::cerr << fmt::format("evaluate: done in {:.0f} s\n",
                            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   return 0;
@@ -109,7 +197,11 @@ void register_evaluate_command(CLI::App& app, Runner& run) {
   cmd->add_option("--json", args->json_path, "Write every number as JSON to this file");
   cmd->add_option("--md", args->md_path, "Write the Markdown report to this file instead of stdout");
   cmd->add_option("--plot", args->plot_dir, "Write SVG charts (reliability, cumulative return) to this folder");
-  cmd->add_option("--models", args->models, "Comma-separated: lstm,gru,cnn,transformer")->capture_default_str();
+  cmd->add_option("--models", args->models, "Comma-separated: lstm,gru,cnn,transformer,xgboost")->capture_default_str();
+  cmd->add_option("--target", args->target, "direction, volatility or all")->capture_default_str();
+  cmd->add_option("--horizons", args->horizons, "Comma-separated horizons in candles, e.g. 1,5,24 (default: --horizon)");
+  cmd->add_option("--vol-train-window", args->vol_train_window,
+                  "Candles each volatility fold trains on (0 = --train-window)")->capture_default_str();
   cmd->add_option("--max-candles", args->max_candles, "Use only the most recent N candles of each CSV (0 = all)")
       ->capture_default_str();
   cmd->add_option("--train-window", o.walk.train_window, "Candles each fold trains on")->capture_default_str();
