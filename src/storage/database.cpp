@@ -215,6 +215,10 @@ void Database::apply_one(const StorageOp& op) {
         "ON CONFLICT (key) DO UPDATE SET value=excluded.value, updated_at=excluded.updated_at");
     stmt.bind(1, kv->key).bind(2, kv->value).bind(3, kv->at);
     stmt.run();
+  } else if (const auto* vf = std::get_if<VolatilityForecastRecord>(&op)) {
+    apply_volatility(*vf);
+  } else if (const auto* vo = std::get_if<VolatilityOutcomeUpdate>(&op)) {
+    apply_volatility(*vo);
   }
 }
 
@@ -276,6 +280,12 @@ CleanupResult Database::cleanup(double max_age_hours, std::int64_t now_ms) {
     stmt.bind(1, cutoff);
     stmt.run();
     removed.weight_changes = writer_->changes();
+  }
+  {
+    auto stmt = writer_->prepare("DELETE FROM volatility_forecasts WHERE created_at < ?");
+    stmt.bind(1, cutoff);
+    stmt.run();
+    removed.volatility_forecasts = writer_->changes();
   }
   tx.commit();
   return removed;
@@ -421,6 +431,7 @@ StorageStats Database::stats() const {
     s.training_runs = reader_->query_int("SELECT COUNT(*) FROM training_runs");
     s.weight_changes = reader_->query_int("SELECT COUNT(*) FROM weight_changes");
     s.kv = reader_->query_int("SELECT COUNT(*) FROM kv");
+    s.volatility_forecasts = reader_->query_int("SELECT COUNT(*) FROM volatility_forecasts");
     {
       auto stmt = reader_->prepare("SELECT pair, COUNT(*) FROM candles GROUP BY pair");
       while (stmt.step()) pair_entry(stmt.column_text(0)).candles = stmt.column_int(1);
@@ -437,6 +448,15 @@ StorageStats Database::stats() const {
     {
       auto stmt = reader_->prepare("SELECT pair, COUNT(*) FROM training_runs GROUP BY pair");
       while (stmt.step()) pair_entry(stmt.column_text(0)).training_runs = stmt.column_int(1);
+    }
+    {
+      auto stmt = reader_->prepare(
+          "SELECT pair, COUNT(*), COUNT(resolved_at) FROM volatility_forecasts GROUP BY pair");
+      while (stmt.step()) {
+        auto& entry = pair_entry(stmt.column_text(0));
+        entry.volatility_forecasts = stmt.column_int(1);
+        entry.volatility_resolved = stmt.column_int(2);
+      }
     }
   } catch (...) {
     reader_->exec("ROLLBACK");

@@ -94,6 +94,57 @@ void check(const KvPut& kv) {
   check_time(kv.at, "at");
 }
 
+// Member names come from the volatility stage ("garch", "trees", ...): short identifiers.
+void check_member(const std::string& member) {
+  bool ok = !member.empty() && member.size() <= 32;
+  for (char c : member) {
+    ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                c == '_' || c == '-' || c == '.');
+  }
+  if (!ok) bad("member must be 1 to 32 letters, digits, '_', '-' or '.' (got '" + member + "')");
+}
+
+void check_finite(double value, const char* field) {
+  if (!std::isfinite(value)) bad(std::string(field) + " must be a finite number");
+}
+
+void check_positive(double value, const char* field) {
+  if (!std::isfinite(value) || value <= 0) bad(std::string(field) + " must be a finite number > 0");
+}
+
+void check_horizon(int horizon) {
+  if (horizon <= 0) bad("horizon must be > 0 (got " + std::to_string(horizon) + ")");
+}
+
+void check(const VolatilityForecastRecord& f) {
+  check_pair(f.pair);
+  check_member(f.member);
+  check_horizon(f.horizon);
+  check_time(f.candle_ts, "candle_ts");
+  check_time(f.created_at, "created_at");
+  if (f.model_version < 0) bad("model_version must not be negative");
+  check_positive(f.variance, "variance");
+  check_positive(f.ewma_variance, "ewma_variance");
+  check_finite(f.q10, "q10");
+  check_finite(f.q50, "q50");
+  check_finite(f.q90, "q90");
+  if (!(f.q10 <= f.q50 && f.q50 <= f.q90)) {
+    bad("quantiles must satisfy q10 <= q50 <= q90 (got " + std::to_string(f.q10) + ", " +
+        std::to_string(f.q50) + ", " + std::to_string(f.q90) + ")");
+  }
+}
+
+void check(const VolatilityOutcomeUpdate& u) {
+  check_pair(u.pair);
+  check_horizon(u.horizon);
+  check_time(u.candle_ts, "candle_ts");
+  check_time(u.resolved_at, "resolved_at");
+  if (!std::isfinite(u.realised_variance) || u.realised_variance < 0) {
+    bad("realised_variance must be a finite number >= 0");
+  }
+  check_finite(u.realised_return, "realised_return");
+}
+
 }  // namespace
 
 void validate(const StorageOp& op) {
@@ -111,7 +162,9 @@ nlohmann::json StorageStats::to_json() const {
     per_pair[p.pair] = {{"candles", p.candles},
                         {"predictions", p.predictions},
                         {"resolvedPredictions", p.resolved},
-                        {"trainingRuns", p.training_runs}};
+                        {"trainingRuns", p.training_runs},
+                        {"volatilityForecasts", p.volatility_forecasts},
+                        {"resolvedVolatilityForecasts", p.volatility_resolved}};
   }
   return {{"schemaVersion", schema_version},
           {"databaseBytes", db_bytes},
@@ -121,14 +174,16 @@ nlohmann::json StorageStats::to_json() const {
             {"predictions", predictions},
             {"trainingRuns", training_runs},
             {"weightChanges", weight_changes},
-            {"kv", kv}}},
+            {"kv", kv},
+            {"volatilityForecasts", volatility_forecasts}}},
           {"pairs", per_pair}};
 }
 
 nlohmann::json CleanupResult::to_json() const {
   return {{"predictions", predictions},
           {"trainingRuns", training_runs},
-          {"weightChanges", weight_changes}};
+          {"weightChanges", weight_changes},
+          {"volatilityForecasts", volatility_forecasts}};
 }
 
 std::string to_string(StorageFault fault) {

@@ -68,6 +68,31 @@ CREATE TABLE kv (
   updated_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql",
+      // 2: volatility forecasts (issue #18). One row per (pair, horizon, candle): the forecast made
+      // at that candle for the next `horizon` candles, and once known what was realised.
+      R"sql(
+CREATE TABLE volatility_forecasts (
+  id                INTEGER PRIMARY KEY,
+  pair              TEXT    NOT NULL,
+  candle_ts         INTEGER NOT NULL,
+  horizon           INTEGER NOT NULL CHECK (horizon > 0),
+  member            TEXT    NOT NULL,
+  model_version     INTEGER NOT NULL DEFAULT 0,
+  variance          REAL    NOT NULL CHECK (variance > 0),
+  q10               REAL    NOT NULL,
+  q50               REAL    NOT NULL,
+  q90               REAL    NOT NULL,
+  ewma_variance     REAL    NOT NULL CHECK (ewma_variance > 0),
+  created_at        INTEGER NOT NULL,
+  realised_variance REAL    NULL CHECK (realised_variance >= 0),
+  realised_return   REAL    NULL,
+  resolved_at       INTEGER NULL,
+  CHECK (q10 <= q50 AND q50 <= q90),
+  UNIQUE (pair, horizon, candle_ts)
+);
+CREATE INDEX volatility_forecasts_by_pair_time ON volatility_forecasts (pair, candle_ts DESC);
+CREATE INDEX volatility_forecasts_by_created ON volatility_forecasts (created_at);
+)sql",
   };
   return list;
 }

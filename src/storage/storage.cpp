@@ -94,9 +94,10 @@ CleanupResult Storage::cleanup(double max_age_hours) {
   auto removed = db_->cleanup(max_age_hours, now_ms());
   db_->checkpoint();
   storage_log()->info(
-      "cleanup older than {} h removed {} predictions, {} training runs, {} weight "
-      "changes",
-      max_age_hours, removed.predictions, removed.training_runs, removed.weight_changes);
+      "cleanup older than {} h removed {} predictions, {} volatility forecasts, {} training runs, "
+      "{} weight changes",
+      max_age_hours, removed.predictions, removed.volatility_forecasts, removed.training_runs,
+      removed.weight_changes);
   return removed;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // The history database: one SQLite file `<dir>/tbml.sqlite` in WAL mode holding candles,
-// predictions with their outcomes, training runs, weight changes and a small key/value table.
+// predictions with their outcomes, volatility forecasts with their realised values, training runs,
+// weight changes and a small key/value table.
 //
 // Two connections: writes go through one, reads through the other. WAL lets the reader see the last
 // committed state while a write transaction is open, so history and stats requests never wait for
@@ -55,9 +56,15 @@ class Database {
   void record_weights(const WeightChange& change);
   void put_kv(const std::string& key, const std::string& value, std::int64_t at);
 
-  // Removes predictions created, and training runs finished, strictly before now - max_age_hours;
-  // a row exactly max_age_hours old is kept. Weight changes older than that go too, except each
-  // pair's latest (the weights in force). Throws std::invalid_argument for a non-positive age.
+  void record_volatility_forecast(const VolatilityForecastRecord& forecast);
+  // Returns 1 when the forecast got its realised values, 0 when there is no such forecast or it
+  // already has them (the first outcome stays).
+  int resolve_volatility(const VolatilityOutcomeUpdate& update);
+
+  // Removes predictions and volatility forecasts created, and training runs finished, strictly
+  // before now - max_age_hours; a row exactly max_age_hours old is kept. Weight changes older than
+  // that go too, except each pair's latest (the weights in force). Throws std::invalid_argument for
+  // a non-positive age.
   CleanupResult cleanup(double max_age_hours, std::int64_t now_ms);
   // Candles have their own retention: removes candles with ts strictly before now - max_age_hours.
   std::int64_t cleanup_candles(double max_age_hours, std::int64_t now_ms);
@@ -72,6 +79,16 @@ class Database {
   std::vector<PredictionRecord> history(const HistoryQuery& query) const;
   std::optional<PredictionRecord> find_prediction(const std::string& pair, const std::string& model,
                                                   std::int64_t candle_ts) const;
+  // The pair's volatility forecasts for candles at or after `since`, newest first by candle time
+  // (then shortest horizon first); limit is clamped to [1, 10000].
+  std::vector<VolatilityForecastRow> volatility_history(const std::string& pair, std::size_t limit,
+                                                        std::int64_t since) const;
+  std::optional<VolatilityForecastRow> find_volatility_forecast(const std::string& pair, int horizon,
+                                                                std::int64_t candle_ts) const;
+  // Forecasts still waiting for their outcome: unresolved, for `horizon` (0 = every horizon), made
+  // at candles at or after `since`; oldest first, at most 10000 (page on by candle time).
+  std::vector<VolatilityForecastRow> load_pending_volatility(const std::string& pair, int horizon,
+                                                             std::int64_t since) const;
   // Newest first; an empty pair lists every pair.
   std::vector<TrainingRunRecord> training_runs(const std::string& pair, std::size_t limit) const;
   std::optional<WeightChange> latest_weights(const std::string& pair) const;
@@ -81,6 +98,9 @@ class Database {
 
  private:
   void apply_one(const StorageOp& op);  // inside an open write transaction
+  // apply_one for the volatility ops (database_volatility.cpp).
+  void apply_volatility(const VolatilityForecastRecord& forecast);
+  void apply_volatility(const VolatilityOutcomeUpdate& update);
   void migrate();
 
   DatabaseOptions options_;

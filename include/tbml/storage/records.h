@@ -75,9 +75,42 @@ struct KvPut {
   std::int64_t at = 0;
 };
 
+// A volatility forecast made at candle `candle_ts` for the next `horizon` candles: `variance` of the
+// horizon's summed log returns and quantiles q10 <= q50 <= q90 of the horizon log return
+// log(close[t+h] / close[t]); `ewma_variance` is the EWMA baseline's forecast, kept to score skill.
+// (pair, horizon, candle_ts) is unique: a repeat replaces the forecast values and keeps any realised
+// values already recorded (they describe the market, not the forecast).
+struct VolatilityForecastRecord {
+  std::string pair;
+  std::int64_t candle_ts = 0;
+  int horizon = 0;     // candles, > 0
+  std::string member;  // the model member that made the forecast ("garch", "trees", ...)
+  int model_version = 0;
+  double variance = 0, q10 = 0, q50 = 0, q90 = 0, ewma_variance = 0;
+  std::int64_t created_at = 0;
+};
+
+// What was realised over the horizon of the forecast (pair, horizon, candle_ts): the realised variance
+// (sum of squared candle log returns) and the horizon log return. The first outcome stays.
+struct VolatilityOutcomeUpdate {
+  std::string pair;
+  std::int64_t candle_ts = 0;
+  int horizon = 0;
+  double realised_variance = 0, realised_return = 0;
+  std::int64_t resolved_at = 0;
+};
+
+// A stored volatility forecast; the realised values are empty until the outcome is known.
+struct VolatilityForecastRow : VolatilityForecastRecord {
+  std::optional<double> realised_variance;
+  std::optional<double> realised_return;
+  std::optional<std::int64_t> resolved_at;
+};
+
 // One write queued for the storage writer thread.
 using StorageOp = std::variant<CandleBatch, PredictionRecord, OutcomeUpdate, TrainingRunRecord,
-                               WeightChange, KvPut>;
+                               WeightChange, KvPut, VolatilityForecastRecord,
+                               VolatilityOutcomeUpdate>;
 
 // Throws std::invalid_argument naming the bad field, so bad data is refused before it is queued.
 void validate(const StorageOp& op);
@@ -96,6 +129,8 @@ struct PairCounts {
   std::int64_t predictions = 0;
   std::int64_t resolved = 0;
   std::int64_t training_runs = 0;
+  std::int64_t volatility_forecasts = 0;
+  std::int64_t volatility_resolved = 0;
 };
 
 struct StorageStats {
@@ -107,6 +142,7 @@ struct StorageStats {
   std::int64_t training_runs = 0;
   std::int64_t weight_changes = 0;
   std::int64_t kv = 0;
+  std::int64_t volatility_forecasts = 0;
   std::vector<PairCounts> pairs;  // sorted by pair
   nlohmann::json to_json() const;
 };
@@ -115,6 +151,7 @@ struct CleanupResult {
   std::int64_t predictions = 0;
   std::int64_t training_runs = 0;
   std::int64_t weight_changes = 0;  // older than the limit, except each pair's latest
+  std::int64_t volatility_forecasts = 0;
   nlohmann::json to_json() const;
 };
 

@@ -19,7 +19,7 @@ namespace tbml {
 
 struct StorageOptions {
   std::filesystem::path base_dir = "data/ml";
-  double max_age_hours = 168;       // predictions, training runs, old weight changes
+  double max_age_hours = 168;  // predictions, volatility forecasts, training runs, old weight changes
   double candle_max_age_hours = 0;  // 0 = keep candles
   std::chrono::milliseconds cleanup_interval{std::chrono::hours(1)};  // 0 = only on demand
   int keep_model_versions = ModelStore::kDefaultKeepVersions;
