@@ -28,7 +28,7 @@ void on_interrupt(int) { g_interrupted = 1; }
 
 struct TrainArgs {
   std::string csv;
-  std::string models = "lstm,gru,cnn,transformer";
+  std::string models = "lstm,gru,cnn,transformer,xgboost";
   std::string out;
   std::size_t max_candles = 0;
   TrainOptions options = [] {
@@ -142,7 +142,7 @@ void register_train_command(CLI::App& app, Runner& run) {
   auto* cmd = app.add_subcommand("train", "Train models offline from candle CSV files and save them");
   cmd->add_option("--csv", args->csv, "Pairs and files: BTC=path.csv[,ETH=path.csv]")->required();
   cmd->add_option("--out", args->out, "Data folder; models go to <out>/models/<PAIR>/<type>/v<N>/")->required();
-  cmd->add_option("--models", args->models, "Comma-separated: lstm,gru,cnn,transformer")->capture_default_str();
+  cmd->add_option("--models", args->models, "Comma-separated: lstm,gru,cnn,transformer,xgboost")->capture_default_str();
   cmd->add_option("--epochs", args->options.epochs, "Maximum epochs")->capture_default_str();
   cmd->add_option("--max-candles", args->max_candles, "Use only the most recent N candles (0 = all)")
       ->capture_default_str();

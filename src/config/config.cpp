@@ -186,7 +186,8 @@ class Reader {
   std::vector<std::string>& errors_;
 };
 
-const std::vector<std::string> kModelNames = {"lstm", "gru", "cnn", "transformer"};
+// The member names of models/model.h (config sits below that stage; test_config checks they agree).
+const std::vector<std::string> kModelNames = {"lstm", "gru", "cnn", "transformer", "xgboost"};
 const std::vector<std::string> kStrategies = {"weighted", "majority", "average", "confidence_weighted"};
 const std::regex kPairPattern("^[A-Z0-9]{2,20}$");
 

@@ -98,6 +98,7 @@ json ensemble_prediction_json(const PredictionSnapshot& snapshot, Strategy strat
   json body = outer(snapshot.pair, std::move(prediction), d.direction, d.confidence, true, to_string(strategy),
                     nullptr, response, ts);
   body["edge"] = d.edge_json();
+  if (!snapshot.volatility.is_null()) body["volatility"] = snapshot.volatility;
   return body;
 }
 
@@ -134,7 +135,9 @@ json individual_prediction_json(const PredictionSnapshot& snapshot, const std::s
                        {"trainedAt", m->trained_at}}},
                      {"timestamp", ts},
                      {"type", "individual"}};
-  return outer(snapshot.pair, std::move(prediction), direction, confidence, false, nullptr, m->model, response, ts);
+  json body = outer(snapshot.pair, std::move(prediction), direction, confidence, false, nullptr, m->model, response, ts);
+  if (!snapshot.volatility.is_null()) body["volatility"] = snapshot.volatility;
+  return body;
 }
 
 json rolling_stats_json(const RollingStats& s) {

@@ -6,7 +6,7 @@
 namespace tbml {
 
 const WeightMap& default_weights() {
-  static const WeightMap kDefaults = {{"lstm", 1.0}, {"gru", 0.9}, {"cnn", 0.8}, {"transformer", 0.7}};
+  static const WeightMap kDefaults = {{"lstm", 1.0}, {"gru", 0.9}, {"cnn", 0.8}, {"transformer", 0.7}, {"xgboost", 0.8}};
   return kDefaults;
 }
 

@@ -14,6 +14,7 @@
 #include "tbml/sim/core_sim_factory.h"
 #include "tbml/training/model_io.h"
 #include "tbml/training/dataset.h"
+#include "tbml/trees/boosted_trees.h"
 #include "tbml/util/time.h"
 
 namespace tbml {
@@ -142,6 +143,62 @@ void Service::Impl::load_models() {
   }
 }
 
+std::string volatility_store_type(std::size_t horizon) { return "volatility_h" + std::to_string(horizon); }
+
+void Service::Impl::start_volatility() {
+  volatility::VolatilityServingOptions vo;
+  vo.horizon = cfg.ml.horizon;
+  vo.min_candles = cfg.training.min_candles;
+  vo.max_candles = cfg.training.max_candles;
+  vo.retrain_interval = std::chrono::milliseconds(cfg.training.periodic_interval_ms);
+  vo.retry_after = std::chrono::milliseconds(cfg.training.cooldown_ms);
+  vo.window = cfg.ensemble.window;
+  vo.niceness = cfg.training.niceness;
+  volatility::VolatilityHooks hooks;
+  hooks.series = [this](const std::string& pair, std::size_t max) -> std::optional<Series> {
+    auto state = market->find(pair);
+    if (!state) return std::nullopt;
+    return state->copy_series(max);
+  };
+  const std::string type = volatility_store_type(cfg.ml.horizon);
+  hooks.save = [this, type](const std::string& pair, const nlohmann::json& model, const std::string& bytes,
+                            const nlohmann::json& report) {
+    return storage->models().save(pair, type, nlohmann::json{{"volatility", model}, {"report", report}}, bytes);
+  };
+  hooks.trained = [this](const std::string& pair, const nlohmann::json& report) {
+    TrainingRunRecord rec;
+    rec.pair = pair;
+    rec.model = "volatility";
+    rec.finished_at = now_ms();
+    rec.started_at = rec.finished_at - static_cast<std::int64_t>(report.value("seconds", 0.0) * 1000.0);
+    rec.duration_s = report.value("seconds", 0.0);
+    rec.config = {{"horizon", cfg.ml.horizon}, {"target", "volatility"}};
+    rec.metrics = report;
+    rec.result = "accepted";
+    rec.reason = report.value("reason", std::string());
+    store(rec);
+  };
+  volatility = std::make_unique<volatility::VolatilityServing>(vo, std::move(hooks));
+  for (const auto& entry : storage->models().list()) {
+    if (entry.type != type) continue;
+    try {
+      auto stored = storage->models().load_latest(entry.pair, entry.type);
+      if (!stored) continue;
+      volatility::ServedVolatility served;
+      served.model = std::make_shared<const volatility::VolatilityModel>(
+          volatility::VolatilityModel::from_json(stored->meta.at("volatility"), stored->weights));
+      served.version = stored->version;
+      served.report = stored->meta.value("report", nlohmann::json());
+      market->get_or_create(entry.pair);
+      if (volatility->load(entry.pair, std::move(served)))
+        log->info("loaded {} volatility model v{} (h={})", entry.pair, stored->version, cfg.ml.horizon);
+    } catch (const std::exception& e) {
+      log->error("volatility model {} could not be loaded ({}); it will be retrained", entry.pair, e.what());
+    }
+  }
+  volatility->start();
+}
+
 void Service::Impl::start_demo_core() {
   CoreSimOptions so;
   so.seed = cfg.demo.seed;
@@ -267,9 +324,74 @@ void Service::Impl::on_new_candles(const std::string& pair, std::size_t added) {
     store(u);  // empty model: every model's and the ensemble's prediction for that candle
   }
   if (!resolved.empty()) update_dynamic_weights(pair);
+  if (volatility) {
+    const Series recent = state->copy_series(std::min<std::size_t>(state->size(), 4 * cfg.ml.horizon + 600));
+    for (const auto& r : volatility->resolve(pair, recent.candles, now)) {
+      VolatilityOutcomeUpdate u;
+      u.pair = pair;
+      u.candle_ts = r.candle_ts;
+      u.horizon = static_cast<int>(r.horizon);
+      u.realised_variance = r.realised_variance;
+      u.realised_return = r.realised_return;
+      u.resolved_at = r.resolved_at;
+      store(u);
+    }
+    if (cfg.training.auto_train) volatility->ensure(pair, state->size());
+  }
 
   refresh_prediction(pair, true);
   if (cfg.training.auto_train && lifecycle) lifecycle->ensure_models(pair);
+}
+
+nlohmann::json Service::Impl::volatility_json(const std::string& pair, const Series& history, bool record) {
+  if (!volatility) return {{"available", false}, {"reason", "volatility forecasts are not running"}};
+  const volatility::ServedVolatility served = volatility->served(pair);
+  if (!served.model) {
+    nlohmann::json st = volatility->status(pair);
+    return {{"available", false}, {"state", st["state"]}, {"reason", st["reason"]}, {"horizon", cfg.ml.horizon}};
+  }
+  std::optional<volatility::VolatilityForecast> f = volatility->forecast(pair, history);
+  if (!f) {
+    nlohmann::json st = volatility->status(pair);
+    return {{"available", false}, {"state", st["state"]}, {"reason", st["reason"]}, {"horizon", cfg.ml.horizon}};
+  }
+  nlohmann::json j = f->to_json();
+  j["available"] = true;
+  j["modelVersion"] = served.version;
+  // Measured skill on the model's unseen test part against EWMA, with the bootstrap verdict.
+  const nlohmann::json& report = served.report;
+  const std::string member = to_string(served.model->served());
+  nlohmann::json skill = {{"vsEwma", f->skill_vs_ewma}};
+  if (report.is_object() && report.contains("comparisons")) {
+    for (const char* base : {"ewma", "garch"}) {
+      const std::string key = member + "-" + base;
+      if (report["comparisons"].contains(key)) skill[std::string("qlikeMinus") + (base[0] == 'e' ? "Ewma" : "Garch")] =
+                                                   report["comparisons"][key];
+    }
+    if (report.contains("reason")) skill["reason"] = report["reason"];
+  }
+  j["skill"] = skill;
+  j["realised"] = volatility->realised(pair);
+  if (record) {
+    VolatilityForecastRecord r;
+    r.pair = pair;
+    r.candle_ts = f->timestamp;
+    r.horizon = static_cast<int>(f->horizon);
+    r.member = f->member;
+    r.model_version = served.version;
+    r.variance = f->variance;
+    r.q10 = f->q10;
+    r.q50 = f->q50;
+    r.q90 = f->q90;
+    try {
+      r.ewma_variance = served.model->forecast(history, volatility::Member::kEwma).variance;
+      r.created_at = now_ms();
+      store(r);
+    } catch (const std::exception& e) {
+      log->warn("{}: volatility forecast not stored: {}", pair, e.what());
+    }
+  }
+  return j;
 }
 
 SnapshotPtr Service::Impl::refresh_prediction(const std::string& pair, bool record) {
@@ -312,6 +434,7 @@ SnapshotPtr Service::Impl::refresh_prediction(const std::string& pair, bool reco
   {
     // The climatology the edge test compares with, from the same label rule as training.
     const Series history = state->copy_series(cfg.training.max_candles);
+    snapshot->volatility = volatility_json(pair, history, record);
     const std::vector<Window> labelled = eligible_windows(history, 1, cfg.ml.horizon);
     std::size_t up = 0;
     for (const Window& w : labelled) up += w.label;
@@ -448,6 +571,14 @@ void Service::Impl::scheduler_loop() {
 Service::Service(ServiceOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
   if (!impl_->options.demo_csv.empty() && !impl_->options.demo)
     throw ConfigError("--csv is only valid together with --demo");
+  // Tree settings are checked here, where the trees stage is known, so a typo stops start-up.
+  if (impl_->cfg.ml.architectures.contains("xgboost")) {
+    try {
+      resolve_tree_architecture(impl_->cfg.ml.architectures["xgboost"]);
+    } catch (const std::invalid_argument& e) {
+      throw ConfigError(std::string("ml.architectures.xgboost: ") + e.what());
+    }
+  }
 }
 
 Service::~Service() { stop(5000); }
@@ -460,8 +591,9 @@ void Service::start() {
   d.open_storage();
   d.restore_state();
   d.load_models();
-  for (const auto& pair : d.market->pairs()) d.refresh_prediction(pair, false);
   d.start_queue();
+  d.start_volatility();
+  for (const auto& pair : d.market->pairs()) d.refresh_prediction(pair, false);
   if (d.options.demo) d.start_demo_core();
   d.start_poller();
   d.scheduler = std::thread([&d] { d.scheduler_loop(); });
@@ -481,6 +613,7 @@ void Service::stop(int deadline_ms) {
   // A training run takes minutes, so waiting for it is pointless: cancel at once, which ends it after
   // the batch in progress (the trainer checks between batches); the serving model is untouched.
   if (d.lifecycle) d.lifecycle->stop(std::chrono::milliseconds(0));
+  if (d.volatility) d.volatility->stop();
   if (d.demo_server) d.demo_server->stop();
   // Everything queued is committed; only writes that keep failing (disk full, locked database) are given
   // up, at the deadline less a margin for the final WAL checkpoint, and counted as lost in the log.

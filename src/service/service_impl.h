@@ -24,6 +24,7 @@
 #include "tbml/sim/core_sim_server.h"
 #include "tbml/storage/storage.h"
 #include "tbml/util/logging.h"
+#include "tbml/volatility/volatility_serving.h"
 
 namespace tbml {
 
@@ -53,6 +54,7 @@ struct Service::Impl {
   std::unique_ptr<CoreSimServer> demo_server;
   std::unique_ptr<Poller> poller;
   ModelRegistry registry;
+  std::unique_ptr<volatility::VolatilityServing> volatility;  // the second target: size of the next moves
   std::unique_ptr<ModelLifecycle> lifecycle;  // the training queue and each model's way to serving
   SnapshotStore snapshots;
   OutcomeTracker tracker;
@@ -85,12 +87,15 @@ struct Service::Impl {
   void start_demo_core();
   void start_poller();
   void start_queue();
+  void start_volatility();  // also loads the stored volatility models
   void scheduler_loop();
 
   // ---- the candle path (service.cpp) ----
   void on_new_candles(const std::string& pair, std::size_t added);
   // Runs the pair's models on its latest window and publishes the snapshot; records it for outcomes.
   SnapshotPtr refresh_prediction(const std::string& pair, bool record);
+  // The pair's volatility forecast on the latest candle as served JSON; stores it when `record`.
+  nlohmann::json volatility_json(const std::string& pair, const Series& history, bool record);
 
   // ---- ensemble settings ----
   PairEnsembleView ensemble_view(const std::string& pair) const;

@@ -23,8 +23,11 @@ ModelType require_model_type(const std::string& raw) {
   auto t = parse_model_type(raw);
   if (!t) {
     std::string shown = raw.substr(0, 40);
-    throw bad_request("Unknown model type '" + shown + "': valid types are lstm, gru, cnn, transformer",
-                      {{"validModelTypes", {"lstm", "gru", "cnn", "transformer"}}});
+    std::vector<std::string> valid;
+    for (ModelType type : all_model_types()) valid.push_back(to_string(type));
+    std::string list;
+    for (const auto& v : valid) list += (list.empty() ? "" : ", ") + v;
+    throw bad_request("Unknown model type '" + shown + "': valid types are " + list, {{"validModelTypes", valid}});
   }
   return *t;
 }
@@ -156,7 +159,8 @@ nlohmann::json Service::describe() const {
           {"version", TBML_VERSION},
           {"description",
            "Predicts P(close rises over the next horizon candles) per pair with LSTM, GRU, CNN and "
-           "Transformer models combined in an ensemble"},
+           "Transformer networks and gradient-boosted trees, combined where they show a measured edge, with "
+           "volatility and return-interval forecasts"},
           {"features", {{"count", FeaturePipeline::width()}, {"version", FeaturePipeline::version()}}},
           {"models", impl_->enabled_names()},
           {"strategies", valid_strategy_names()},
@@ -173,9 +177,25 @@ nlohmann::json Service::features(const std::string& pair) const {
   auto f = state->latest_features();
   if (!f)
     throw unavailable("No data", "No candles received for " + pair + " yet", {{"pair", pair}});
+  // Total gain per feature of the serving tree member, summed over its summary columns (null without one).
+  nlohmann::json importance = nullptr;
+  for (ModelType t : impl_->enabled) {
+    const ModelPtr m = impl_->registry.get(pair, t);
+    if (!m) continue;
+    const auto gains = m->feature_importance();
+    if (gains.empty()) continue;
+    double total = 0.0;
+    for (const auto& g : gains) total += g.second;
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& [name, gain] : gains)
+      rows.push_back({{"name", name}, {"gain", gain}, {"share", total > 0 ? gain / total : 0.0}});
+    importance = {{"model", to_string(t)}, {"kind", "total gain"}, {"features", rows}};
+    break;
+  }
   return {{"pair", pair},
           {"features", {{"count", f->values.size()}, {"names", f->names}, {"values", f->values},
                         {"version", FeaturePipeline::version()}}},
+          {"importance", importance},
           {"dataPoints", f->data_points},
           {"dataTimestamp", f->timestamp},
           {"stale", impl_->pair_is_stale(pair)},
@@ -358,6 +378,11 @@ nlohmann::json Service::model_status(const std::string& pair) const {
   body["enabledModels"] = impl_->enabled_names();
   body["featureCount"] = FeaturePipeline::width();
   body["featureVersion"] = FeaturePipeline::version();
+  if (impl_->volatility) {
+    nlohmann::json st = impl_->volatility->status(pair);
+    st.erase("report");  // the full report is in /compare
+    body["volatility"] = st;
+  }
   body["timestamp"] = now_ms();
   return body;
 }
@@ -368,6 +393,10 @@ Reply Service::rebuild(const std::string& pair) {
   std::size_t cancelled = d.lifecycle->cancel_pair(pair);
   d.registry.clear(pair);
   d.snapshots.erase(pair);
+  if (d.volatility) {
+    d.volatility->drop(pair);
+    d.volatility->request(pair);
+  }
   nlohmann::json jobs = nlohmann::json::array();
   for (ModelType t : d.enabled) {
     auto r = d.lifecycle->request_training(pair, t, JobReason::kRebuild);
@@ -401,7 +430,10 @@ nlohmann::json Service::ensemble_stats(const std::string& pair) const {
   v.stats = d.tracker.stats(pair, s.strategy);
   v.snapshot = d.snapshots.get(pair);
   v.options.signal_threshold = d.cfg.ensemble.signal_threshold;
-  return ensemble_stats_json(v);
+  nlohmann::json body = ensemble_stats_json(v);
+  // Realised skill of the served volatility forecasts: QLIKE against EWMA's on the same candles, coverage.
+  if (d.volatility) body["volatility"] = {{"realised", d.volatility->realised(pair)}, {"model", d.volatility->status(pair)}};
+  return body;
 }
 
 nlohmann::json Service::model_compare(const std::string& pair) const {
@@ -416,6 +448,19 @@ nlohmann::json Service::model_compare(const std::string& pair) const {
   v.snapshot = d.snapshots.get(pair);
   v.options.signal_threshold = d.cfg.ensemble.signal_threshold;
   nlohmann::json body = models_compare_json(v);
+  // The volatility candidates side by side on the served model's unseen test part, and what is served.
+  if (d.volatility) {
+    const nlohmann::json st = d.volatility->status(pair);
+    const nlohmann::json& rep = st["report"];
+    body["volatility"] = {{"served", st["served"]},
+                          {"state", st["state"]},
+                          {"horizon", st["horizon"]},
+                          {"candidates", rep.is_object() && rep.contains("candidates") ? rep["candidates"] : nlohmann::json(nullptr)},
+                          {"skillVsEwma", rep.is_object() && rep.contains("skillVsEwma") ? rep["skillVsEwma"] : nlohmann::json(nullptr)},
+                          {"comparisons", rep.is_object() && rep.contains("comparisons") ? rep["comparisons"] : nlohmann::json(nullptr)},
+                          {"reason", st["reason"]},
+                          {"realised", d.volatility->realised(pair)}};
+  }
   // Held-out metrics from training, next to the realised ones.
   for (const auto& st : d.registry.status(pair)) {
     if (st.info) body["training"][to_string(st.type)] = {{"version", st.version},

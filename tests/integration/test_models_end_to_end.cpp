@@ -13,7 +13,7 @@ using namespace tbml::testing;
 
 namespace {
 
-const char* kModels[] = {"lstm", "gru", "cnn", "transformer"};
+const char* kModels[] = {"lstm", "gru", "cnn", "transformer", "xgboost"};
 
 void expect_prediction_fields(const nlohmann::json& body, const std::string& type) {
   ASSERT_TRUE(body.is_object()) << body;
@@ -23,11 +23,26 @@ void expect_prediction_fields(const nlohmann::json& body, const std::string& typ
   double prob = p["prediction"].get<double>();
   EXPECT_GE(prob, 0.0);
   EXPECT_LE(prob, 1.0);
-  EXPECT_NEAR(p["confidence"].get<double>(), std::abs(prob - 0.5) * 2, 1e-9);
   std::string dir = p["direction"];
-  EXPECT_EQ(dir, prob > 0.5 ? "up" : prob < 0.5 ? "down" : "neutral");
   std::string signal = p["signal"];
   EXPECT_TRUE(signal == "BUY" || signal == "SELL" || signal == "HOLD") << signal;
+  ASSERT_TRUE(p["edge"] == "real" || p["edge"] == "none") << body;
+  if (type == "ensemble" && p["source"] == "base-rate") {
+    // No member has an edge: the base rate, labelled, with no confidence and no call.
+    EXPECT_EQ(p["edge"], "none");
+    EXPECT_EQ(p["confidence"], 0.0);
+    EXPECT_EQ(dir, "neutral");
+    EXPECT_EQ(signal, "HOLD");
+    EXPECT_NEAR(prob, p["baseRate"]["probability"].get<double>(), 1e-12);
+    EXPECT_FALSE(p["edgeReason"].get<std::string>().empty());
+  } else {
+    EXPECT_NEAR(p["confidence"].get<double>(), std::abs(prob - 0.5) * 2, 1e-9);
+    EXPECT_EQ(dir, prob > 0.5 ? "up" : prob < 0.5 ? "down" : "neutral");
+    if (p["edge"] == "none") EXPECT_EQ(signal, "HOLD");
+  }
+  // The volatility object is always there: a forecast, or why there is none.
+  ASSERT_TRUE(body.contains("volatility")) << body;
+  EXPECT_TRUE(body["volatility"]["available"].is_boolean()) << body["volatility"];
   EXPECT_EQ(p["type"], type);
   EXPECT_TRUE(p["metadata"]["featureCount"].is_number_integer());
   EXPECT_EQ(p["metadata"]["horizon"], 5);
@@ -82,7 +97,8 @@ TEST_F(ModelsEndToEnd, EveryStrategyAnswersWithContractFields) {
     EXPECT_EQ(r.body["strategy"], strategy);
     const auto& e = r.body["prediction"]["ensemble"];
     EXPECT_EQ(e["strategy"], strategy);
-    EXPECT_EQ(e["modelCount"], 4);
+    EXPECT_EQ(e["membersShown"], 5);
+    EXPECT_LE(e["modelCount"].get<int>(), 5);  // the members with a real edge
     for (const char* m : kModels) {
       EXPECT_TRUE(e["individualPredictions"].contains(m)) << m;
       EXPECT_TRUE(e["individualConfidences"].contains(m)) << m;
@@ -164,7 +180,7 @@ TEST_F(ModelsEndToEnd, OutcomesResolveIntoHistoryAndStats) {
 TEST_F(ModelsEndToEnd, WeightsAreValidatedAndPersist) {
   const int port = service_->port();
   for (const char* bad : {R"({"weights":{"lstm":-1}})", R"({"weights":{"lstm":"NaN"}})",
-                          R"({"weights":{"svm":1}})", R"({"weights":{"lstm":0,"gru":0,"cnn":0,"transformer":0}})",
+                          R"({"weights":{"svm":1}})", R"({"weights":{"lstm":0,"gru":0,"cnn":0,"transformer":0,"xgboost":0}})",
                           R"({"weights":[1,2]})", R"({"strategy":"best"})", R"({"weights":{"lstm":1e300}})", "[]",
                           "{"}) {
     auto r = request(port, "POST", "/api/ensemble/BTC/weights", bad);

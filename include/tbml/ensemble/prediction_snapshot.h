@@ -12,6 +12,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "tbml/models/edge.h"
 
 namespace tbml {
@@ -44,6 +46,8 @@ struct PredictionSnapshot {
   // Published without any member: candidates were trained and rejected, so the answer is the base rate.
   bool base_rate_only = false;
   std::string base_rate_reason;
+  // The volatility forecast made on the same candle ({"available": false, "reason"} without one).
+  nlohmann::json volatility;
 
   const ModelPrediction* find(const std::string& model) const {
     for (const auto& m : models) {
