@@ -60,7 +60,7 @@ TEST_F(DemoDataPath, HealthReportsUpstreamAndPairs) {
   EXPECT_TRUE(r.body.contains("uptime"));
   EXPECT_TRUE(r.body.contains("training"));
   EXPECT_TRUE(r.body.contains("storage"));
-  EXPECT_EQ(r.body["models"]["enabled"].size(), 4u);
+  EXPECT_EQ(r.body["models"]["enabled"].size(), 5u);
 }
 
 TEST_F(DemoDataPath, SelfDescriptionListsContractRoutes) {

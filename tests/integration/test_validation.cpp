@@ -106,7 +106,7 @@ TEST_F(Validation, WeightBodies) {
   for (const char* body : {"", "{}", "[]", "{\"weights\": {\"lstm\": NaN}}", "{\"weights\": {\"lstm\": -1}}",
                            "{\"weights\": {\"lstm\": 1e999}}", "{\"weights\": {\"nope\": 1}}",
                            "{\"weights\": {\"lstm\": \"1\"}}", "{\"weights\": [1, 2]}",
-                           "{\"weights\": {\"lstm\": 0, \"gru\": 0, \"cnn\": 0, \"transformer\": 0}}",
+                           "{\"weights\": {\"lstm\": 0, \"gru\": 0, \"cnn\": 0, \"transformer\": 0, \"xgboost\": 0}}",
                            "{\"strategy\": \"bogus\"}", "{\"strategy\": 1}", "{\"weights\": {\"lstm\": 1}, \"x\": 1}"}) {
     expect_400("POST", "/api/ensemble/BTC/weights", body);
   }

@@ -24,7 +24,8 @@ TEST(Weights, DefaultsCarriedOver) {
   EXPECT_EQ(d.at("gru"), 0.9);
   EXPECT_EQ(d.at("cnn"), 0.8);
   EXPECT_EQ(d.at("transformer"), 0.7);
-  EXPECT_EQ(d.size(), 4u);
+  EXPECT_EQ(d.at("xgboost"), 0.8);  // the trees, added beside the four networks of the original service
+  EXPECT_EQ(d.size(), 5u);
   EXPECT_EQ(weight_for({{"lstm", 0.2}}, "lstm"), 0.2);
   EXPECT_EQ(weight_for({{"lstm", 0.2}}, "gru"), 0.9);
   EXPECT_EQ(weight_for({}, "tcn"), 1.0);
