@@ -6,7 +6,7 @@
 #include <string>
 
 #include "tbml/features/indicators.h"
-#include "tbml/market/ring_buffer.h"
+#include "tbml/features/ring_buffer.h"
 
 namespace tbml {
 

@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tbml/market/candle.h"
+#include "tbml/features/candle.h"
 
 namespace tbml {
 

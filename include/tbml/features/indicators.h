@@ -8,8 +8,8 @@
 #include <deque>
 #include <utility>
 
-#include "tbml/market/candle.h"
-#include "tbml/market/ring_buffer.h"
+#include "tbml/features/candle.h"
+#include "tbml/features/ring_buffer.h"
 
 namespace tbml {
 

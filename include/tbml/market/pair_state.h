@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "tbml/features/feature_pipeline.h"
-#include "tbml/market/candle.h"
+#include "tbml/features/candle.h"
 #include "tbml/market/gap_detector.h"
-#include "tbml/market/ring_buffer.h"
+#include "tbml/features/ring_buffer.h"
 #include "tbml/market/series.h"
 
 namespace tbml {

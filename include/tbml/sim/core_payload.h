@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "tbml/market/candle.h"
+#include "tbml/features/candle.h"
 
 namespace tbml {
 

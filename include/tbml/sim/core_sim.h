@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "tbml/market/candle.h"
+#include "tbml/features/candle.h"
 #include "tbml/sim/fault_mode.h"
 
 namespace tbml {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "tbml/market/candle.h"
+#include "tbml/features/candle.h"
 
 namespace tbml {
 
