@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <ctime>
 
-#include "tbml/features/core_strategies.h"
+#include "tbml/sim/core_strategies.h"
 
 namespace tbml {
 namespace {

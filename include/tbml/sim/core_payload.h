@@ -18,8 +18,8 @@ inline constexpr std::size_t kCoreEnoughDataPoints = 52;  // TechnicalStrategies
 // {"closes","highs","lows","prices","volumes","timestamps"}: six parallel arrays, prices a copy of closes.
 nlohmann::json core_history_json(const std::vector<Candle>& candles);
 
-// The eleven indicator objects for a history (features' core_strategies_json), or a null json below the
-// 15 points from which core computes them.
+// The eleven indicator objects for a history (core_strategies_json in sim/core_strategies.h), or a null
+// json below the 15 points from which core computes them.
 nlohmann::json core_strategies_for(const std::vector<Candle>& candles);
 
 // GET /api/pair/:PAIR. `strategies` is omitted when null (core's undefined disappears from JSON).

@@ -1,5 +1,5 @@
 // core_strategies_json: the core service's eleven indicator objects, computed with the IndicatorEngine.
-#include "tbml/features/core_strategies.h"
+#include "tbml/sim/core_strategies.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "tbml/features/core_strategies.h"
+#include "tbml/sim/core_strategies.h"
 
 #include <algorithm>
 #include <cmath>
