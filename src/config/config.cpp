@@ -188,7 +188,7 @@ class Reader {
 
 // The member names of models/model.h (config sits below that stage; test_config checks they agree).
 const std::vector<std::string> kModelNames = {"lstm", "gru", "cnn", "transformer", "xgboost"};
-const std::vector<std::string> kStrategies = {"weighted", "majority", "average", "confidence_weighted"};
+const std::vector<std::string> kStrategies = {"weighted", "majority", "average", "confidence_weighted", "stacked"};
 const std::regex kPairPattern("^[A-Z0-9]{2,20}$");
 
 std::vector<std::string> validate_pairs(Reader& r, const std::vector<std::string>& pairs,

@@ -1,5 +1,7 @@
 #include "tbml/ensemble/ensemble_decision.h"
 
+#include <algorithm>
+#include <map>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -23,7 +25,7 @@ nlohmann::json EnsembleDecision::edge_json() const {
 }
 
 EnsembleDecision decide(const PredictionSnapshot& snapshot, Strategy strategy, const WeightMap& weights,
-                        const CombineOptions& options) {
+                        const CombineOptions& options, const StackedFit* stacked) {
   if (snapshot.models.empty() && !snapshot.base_rate_only)
     throw std::invalid_argument("decide: no model prediction for " + snapshot.pair);
   EnsembleDecision d;
@@ -61,13 +63,35 @@ EnsembleDecision decide(const PredictionSnapshot& snapshot, Strategy strategy, c
   }
   d.has_edge = true;
   d.source = "ensemble";
-  d.combined = combine(votes, strategy, options);
+  std::string stacking;
+  if (strategy == Strategy::kStacked) {
+    std::vector<std::string> voting = d.voting;
+    std::sort(voting.begin(), voting.end());
+    if (stacked && stacked->model && stacked->model->members == voting) {
+      std::map<std::string, double> p;
+      for (const auto& v : votes) p[v.name] = v.probability;
+      d.combined = combine(votes, Strategy::kAverage, options);  // counts, agreement and the used votes
+      d.combined.strategy = Strategy::kStacked;
+      d.combined.probability = stacked->model->predict(p);
+      d.combined.confidence = confidence_of(d.combined.probability);
+      d.combined.direction = direction_of(d.combined.probability);
+      d.combined.signal = signal_of(d.combined.probability, d.combined.confidence, options.signal_threshold);
+      d.combined.note = stacked->reason;
+    } else {
+      d.combined = combine(votes, Strategy::kWeighted, options);
+      d.combined.note = (stacked && !stacked->model ? stacked->reason : std::string("stacked meta-learner not fitted for these members")) +
+                        "; the weighted rule answered";
+    }
+    stacking = "; " + d.combined.note;
+  } else {
+    d.combined = combine(votes, strategy, options);
+  }
   d.probability = d.combined.probability;
   d.confidence = d.combined.confidence;
   d.direction = d.combined.direction;
   d.signal = d.combined.signal;
-  d.reason = fmt::format("{} of {} models have a real edge and vote ({}); the others are shown with weight 0",
-                         votes.size(), snapshot.models.size(), numbers);
+  d.reason = fmt::format("{} of {} models have a real edge and vote ({}); the others are shown with weight 0{}",
+                         votes.size(), snapshot.models.size(), numbers, stacking);
   return d;
 }
 

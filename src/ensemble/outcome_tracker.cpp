@@ -379,4 +379,11 @@ void OutcomeTracker::restore_pending(const std::vector<TrackedPrediction>& pendi
   }
 }
 
+std::vector<ResolvedPrediction> OutcomeTracker::window(const std::string& pair) const {
+  std::lock_guard lock(mutex_);
+  auto it = pairs_.find(pair);
+  if (it == pairs_.end()) return {};
+  return {it->second.window.begin(), it->second.window.end()};
+}
+
 }  // namespace tbml

@@ -41,9 +41,9 @@ json outer(const std::string& pair, json prediction, const std::string& directio
 
 json ensemble_prediction_json(const PredictionSnapshot& snapshot, Strategy strategy, const WeightMap& weights,
                               const ResponseMeta& response, const CombineOptions& options,
-                              const std::string& weight_reason) {
+                              const std::string& weight_reason, const StackedFit* stacked) {
   require_models(snapshot);
-  const EnsembleDecision d = decide(snapshot, strategy, weights, options);
+  const EnsembleDecision d = decide(snapshot, strategy, weights, options, stacked);
   const std::int64_t ts = or_now(response.timestamp);
 
   // Every member is listed with its own probability; only members with a real edge carry weight.

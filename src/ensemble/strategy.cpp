@@ -17,6 +17,7 @@ std::string to_string(Strategy strategy) {
     case Strategy::kMajority: return "majority";
     case Strategy::kAverage: return "average";
     case Strategy::kConfidenceWeighted: return "confidence_weighted";
+    case Strategy::kStacked: return "stacked";
   }
   return "weighted";  // unreachable: every enumerator is handled above
 }
@@ -25,6 +26,7 @@ const std::vector<std::string>& valid_strategy_names() {
   static const std::vector<std::string> kNames = [] {
     std::vector<std::string> names;
     for (Strategy s : all_strategies()) names.push_back(to_string(s));
+    names.push_back(to_string(Strategy::kStacked));
     return names;
   }();
   return kNames;
@@ -43,6 +45,7 @@ std::optional<Strategy> try_parse_strategy(std::string_view name) {
   for (Strategy s : all_strategies()) {
     if (name == to_string(s)) return s;
   }
+  if (name == to_string(Strategy::kStacked)) return Strategy::kStacked;
   return std::nullopt;
 }
 
@@ -110,6 +113,8 @@ Combined combine(const std::vector<ModelVote>& votes, Strategy strategy, const C
   }
 
   switch (strategy) {
+    case Strategy::kStacked:
+      throw std::invalid_argument("combine: 'stacked' needs its fitted meta-learner (see decide())");
     case Strategy::kAverage:
       out.probability = mean_probability(votes);
       break;

@@ -475,7 +475,7 @@ SnapshotPtr Service::Impl::refresh_prediction(const std::string& pair, bool reco
     }
     // The answer clients got: the combined vote of members with an edge, or the base rate (recorded as
     // "ensemble" with the strategy, so history shows what was served).
-    const EnsembleDecision c = decide(*snapshot, settings.strategy, settings.decision.weights);
+    const EnsembleDecision c = decide(*snapshot, settings.strategy, settings.decision.weights, {}, settings.stacked.get());
     PredictionRecord e;
     e.pair = pair;
     e.model = "ensemble";
@@ -501,6 +501,7 @@ PairEnsembleView Service::Impl::ensemble_view(const std::string& pair) const {
   v.strategy = configured.strategy;
   {
     std::shared_lock lock(decisions_mutex);
+    if (auto st = stacked.find(pair); st != stacked.end()) v.stacked = st->second;
     auto it = decisions.find(pair);
     if (it != decisions.end()) {
       v.decision = it->second;
@@ -516,9 +517,17 @@ void Service::Impl::update_dynamic_weights(const std::string& pair) {
   PairEnsembleView v = ensemble_view(pair);
   WeightDecision d = tracker.decide_weights(pair, v.configured, cfg.ensemble.auto_update_weights);
   bool changed = d.weights != v.decision.weights;
+  // The stacked meta-learner over the members that vote now (those with a real edge), on the resolved
+  // live predictions: out of sample for the members that made them.
+  std::vector<std::string> voting;
+  if (SnapshotPtr snap = snapshots.get(pair))
+    for (const auto& m : snap->models)
+      if (m.has_edge()) voting.push_back(m.model);
+  auto fit = std::make_shared<const StackedFit>(fit_stacked(tracker.window(pair), voting));
   {
     std::unique_lock lock(decisions_mutex);
     decisions[pair] = d;
+    stacked[pair] = std::move(fit);
   }
   if (changed && d.dynamic) {
     store(WeightChange{0, pair, now_ms(), to_string(v.strategy), d.weights, "dynamic: " + d.reason});

@@ -12,6 +12,7 @@
 #include "tbml/ensemble/ensemble_settings.h"
 #include "tbml/ensemble/outcome_tracker.h"
 #include "tbml/ensemble/prediction_snapshot.h"
+#include "tbml/ensemble/stacked.h"
 #include "tbml/ensemble/strategy.h"
 #include "tbml/ensemble/weights.h"
 #include "tbml/market/market_data.h"
@@ -37,6 +38,7 @@ struct PairEnsembleView {
   WeightMap configured;
   Strategy strategy = Strategy::kWeighted;
   WeightDecision decision;
+  std::shared_ptr<const StackedFit> stacked;  // the `stacked` strategy's meta-learner (may hold no model)
 };
 
 struct Service::Impl {
@@ -69,6 +71,7 @@ struct Service::Impl {
   std::unique_ptr<EnsembleSettings> ensemble_config;
   mutable std::shared_mutex decisions_mutex;
   std::map<std::string, WeightDecision> decisions;
+  std::map<std::string, std::shared_ptr<const StackedFit>> stacked;  // refitted when outcomes resolve
 
   // Serialises the per-candle prediction path per pair (poller thread vs. a freshly published model).
   std::mutex predict_mutex;

@@ -236,7 +236,7 @@ nlohmann::json Service::prediction(const std::string& pair, const PredictionQuer
   try {
     body = single ? individual_prediction_json(*snap, *single, meta, co)
                   : ensemble_prediction_json(*snap, strategy, settings.decision.weights, meta, co,
-                                             settings.decision.reason);
+                                             settings.decision.reason, settings.stacked.get());
   } catch (const NoPredictionError& e) {
     throw unavailable("Models not ready", e.what(),
                       {{"pair", pair}, {"errors", e.errors()}, {"training", d.training_state(pair)}});
@@ -431,6 +431,11 @@ nlohmann::json Service::ensemble_stats(const std::string& pair) const {
   v.snapshot = d.snapshots.get(pair);
   v.options.signal_threshold = d.cfg.ensemble.signal_threshold;
   nlohmann::json body = ensemble_stats_json(v);
+  if (s.stacked) {
+    body["stacked"] = {{"fitted", s.stacked->model.has_value()},
+                       {"reason", s.stacked->reason},
+                       {"model", s.stacked->model ? s.stacked->model->to_json() : nlohmann::json(nullptr)}};
+  }
   // Realised skill of the served volatility forecasts: QLIKE against EWMA's on the same candles, coverage.
   if (d.volatility) body["volatility"] = {{"realised", d.volatility->realised(pair)}, {"model", d.volatility->status(pair)}};
   return body;

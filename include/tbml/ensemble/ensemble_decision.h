@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tbml/ensemble/prediction_snapshot.h"
+#include "tbml/ensemble/stacked.h"
 #include "tbml/ensemble/strategy.h"
 #include "tbml/ensemble/weights.h"
 
@@ -28,9 +29,11 @@ struct EnsembleDecision {
   nlohmann::json edge_json() const;  // {"edge","reason","source","votingModels","modelsWithoutEdge"}
 };
 
-// Throws NoPredictionError-free std::invalid_argument only on an empty snapshot (callers check first).
+// Throws std::invalid_argument only on an empty snapshot (callers check first). `stacked` is the pair's
+// fitted meta-learner for Strategy::kStacked; without one over exactly the voting members, the weighted
+// rule answers and the reason says so.
 EnsembleDecision decide(const PredictionSnapshot& snapshot, Strategy strategy, const WeightMap& weights,
-                        const CombineOptions& options = {});
+                        const CombineOptions& options = {}, const StackedFit* stacked = nullptr);
 
 // Per member: {"edge": "real"|"none"|"worse"|"unknown", "lower", "upper", "modelBrier", "baseBrier", "samples"}.
 nlohmann::json member_edge_json(const ModelPrediction& m);

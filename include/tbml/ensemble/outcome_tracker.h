@@ -118,6 +118,8 @@ class OutcomeTracker {
 
   // Rolling statistics; agreement is measured against the ensemble under `reference`.
   PairStats stats(const std::string& pair, Strategy reference = Strategy::kWeighted) const;
+  // The resolved predictions in the pair's window, oldest first (what the stacked meta-learner fits on).
+  std::vector<ResolvedPrediction> window(const std::string& pair) const;
   std::vector<std::string> pairs() const;
 
   // Dynamic weights. Formula, per model with >= min_outcomes resolved predictions in the window:

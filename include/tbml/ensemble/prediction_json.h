@@ -10,6 +10,7 @@
 
 #include "tbml/ensemble/outcome_tracker.h"
 #include "tbml/ensemble/prediction_snapshot.h"
+#include "tbml/ensemble/stacked.h"
 #include "tbml/ensemble/strategy.h"
 #include "tbml/ensemble/weights.h"
 
@@ -40,7 +41,8 @@ struct ResponseMeta {
 nlohmann::json ensemble_prediction_json(const PredictionSnapshot& snapshot, Strategy strategy,
                                         const WeightMap& weights, const ResponseMeta& response,
                                         const CombineOptions& options = {},
-                                        const std::string& weight_reason = {});
+                                        const std::string& weight_reason = {},
+                                        const StackedFit* stacked = nullptr);
 
 // ?model=<type>, ?ensemble=false and GET /api/models/:pair/:modelType/predict: prediction.type
 // "individual", prediction.modelType, ensemble:false, singleModel:"<type>", strategy:null.

@@ -9,12 +9,15 @@
 
 namespace tbml {
 
-enum class Strategy { kWeighted, kMajority, kAverage, kConfidenceWeighted };
+// kStacked is a fitted logistic meta-learner over the members (ensemble/stacked.h), not a pure rule
+// over one candle's votes: combine() refuses it and decide() applies it.
+enum class Strategy { kWeighted, kMajority, kAverage, kConfidenceWeighted, kStacked };
 
+// The four rules combine() computes from votes alone (what the outcome tracker scores per candle).
 const std::vector<Strategy>& all_strategies();
 std::string to_string(Strategy strategy);  // "weighted", "majority", "average", "confidence_weighted"
-const std::vector<std::string>& valid_strategy_names();
-std::string valid_strategy_list();  // "weighted, majority, average, confidence_weighted"
+const std::vector<std::string>& valid_strategy_names();  // the four and "stacked"
+std::string valid_strategy_list();  // "weighted, majority, average, confidence_weighted, stacked"
 std::optional<Strategy> try_parse_strategy(std::string_view name);  // exact lower-case names only
 // Throws std::invalid_argument naming the bad value and listing the valid ones.
 Strategy parse_strategy(std::string_view name);
