@@ -9,8 +9,6 @@ namespace tbml {
 
 namespace {
 
-bool usable_price(double x) { return std::isfinite(x) && x > 0.0; }
-
 // A standard deviation this small relative to the level is rounding noise, not volatility.
 bool negligible(double spread, double level) { return spread <= 1e-10 * std::fabs(level); }
 
@@ -22,13 +20,10 @@ Candle sanitize_candle(const Candle& raw, double prev_close) {
                                 " has an unusable close (must be finite and > 0)");
   }
   Candle c = raw;
-  if (!usable_price(c.open)) c.open = usable_price(prev_close) ? prev_close : c.close;
   if (!usable_price(c.high)) c.high = c.close;
   if (!usable_price(c.low)) c.low = c.close;
-  c.high = std::max({c.high, c.open, c.close});
-  c.low = std::min({c.low, c.open, c.close});
-  if (!std::isfinite(c.volume) || c.volume < 0.0) c.volume = 0.0;
-  return c;
+  if (!usable_volume(c.volume)) c.volume = 0.0;
+  return complete_candle(c, prev_close);
 }
 
 // ---- building blocks ----

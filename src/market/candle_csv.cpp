@@ -63,12 +63,13 @@ Candle parse_row(std::string_view row, const std::string& source, std::size_t li
   c.low = parse_double(fields[3], "low", source, line);
   c.close = parse_double(fields[4], "close", source, line);
   c.volume = parse_double(fields[5], "volume", source, line);
-  if (c.timestamp <= 0) fail(source, line, "timestamp must be positive");
-  if (c.open <= 0 || c.high <= 0 || c.low <= 0 || c.close <= 0) fail(source, line, "prices must be > 0");
-  if (c.volume < 0) fail(source, line, "volume must be >= 0");
-  if (c.high < std::max(c.open, c.close) || c.low > std::min(c.open, c.close)) {
-    fail(source, line, "high/low inconsistent with open/close");
-  }
+  // The shared rule (features/candle.h), plus what a CSV row must also have: an open, and a high/low
+  // that contain open and close (nothing is repaired here).
+  const CandleProblem problem = candle_problem(c);
+  if (problem == CandleProblem::kTimestamp) fail(source, line, "timestamp must be positive");
+  if (problem == CandleProblem::kPrice || !usable_price(c.open)) fail(source, line, "prices must be > 0");
+  if (problem == CandleProblem::kVolume) fail(source, line, "volume must be >= 0");
+  if (!candle_range_consistent(c)) fail(source, line, "high/low inconsistent with open/close");
   return c;
 }
 

@@ -92,16 +92,21 @@ bool read_point(const json& closes, const json& highs, const json& lows, const j
   if (!read_number(highs, "highs", i, c.high, why)) return false;
   if (!read_number(lows, "lows", i, c.low, why)) return false;
   if (!read_number(volumes, "volumes", i, c.volume, why)) return false;
-  if (c.close <= 0 || c.high <= 0 || c.low <= 0) {
-    why = "point " + std::to_string(i) + " has a price <= 0";
-    return false;
+  c.open = 0.0;  // core sends none; PairState fills it (complete_candle)
+  switch (candle_problem(c)) {
+    case CandleProblem::kNone:
+      return true;
+    case CandleProblem::kTimestamp:  // read_timestamp already refused these
+      why = "timestamps[" + std::to_string(i) + "] is not positive";
+      return false;
+    case CandleProblem::kPrice:
+      why = "point " + std::to_string(i) + " has a price <= 0";
+      return false;
+    case CandleProblem::kVolume:
+      why = "point " + std::to_string(i) + " has a negative volume";
+      return false;
   }
-  if (c.volume < 0) {
-    why = "point " + std::to_string(i) + " has a negative volume";
-    return false;
-  }
-  c.open = 0.0;
-  return true;
+  return false;
 }
 
 PairPayload parse_pair_payload_impl(const std::string& body, const std::string& expected_pair) {

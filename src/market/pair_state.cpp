@@ -9,17 +9,11 @@
 namespace tbml {
 namespace {
 
-bool positive_finite(double v) { return std::isfinite(v) && v > 0.0; }
-
 // Returns false for a candle that must not enter the history; otherwise fills the open and repairs
 // high/low in place.
 bool sanitize(Candle& c, double prev_close) {
-  if (c.timestamp <= 0) return false;
-  if (!positive_finite(c.close) || !positive_finite(c.high) || !positive_finite(c.low)) return false;
-  if (!std::isfinite(c.volume) || c.volume < 0.0) return false;
-  if (!positive_finite(c.open)) c.open = prev_close > 0.0 ? prev_close : c.close;
-  c.high = std::max({c.high, c.open, c.close});
-  c.low = std::min({c.low, c.open, c.close});
+  if (candle_problem(c) != CandleProblem::kNone) return false;
+  c = complete_candle(c, prev_close);
   return true;
 }
 

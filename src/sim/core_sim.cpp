@@ -14,9 +14,7 @@ void validate_series(const std::string& pair, const std::vector<Candle>& candles
   if (candles.empty()) throw std::invalid_argument("core-sim: pair " + pair + " has no candles");
   for (std::size_t i = 0; i < candles.size(); ++i) {
     const Candle& c = candles[i];
-    const bool prices_ok = std::isfinite(c.close) && std::isfinite(c.high) && std::isfinite(c.low) &&
-                           c.close > 0.0 && c.high > 0.0 && c.low > 0.0;
-    if (!prices_ok || !std::isfinite(c.volume) || c.volume < 0.0) {
+    if (candle_value_problem(c) != CandleProblem::kNone) {
       throw std::invalid_argument("core-sim: pair " + pair + " candle " + std::to_string(i) +
                                   " has a non-finite or non-positive price or a bad volume");
     }
