@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "tbml/ensemble/predictor.h"
-#include "unit/ensemble/fake_model.h"
+#include "unit/fake_model.h"
 
 using namespace tbml;
 using namespace tbml::test;

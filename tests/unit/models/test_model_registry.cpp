@@ -7,13 +7,13 @@
 
 #include <gtest/gtest.h>
 
-#include "unit/models/fake_model.h"
+#include "unit/fake_model.h"
 
 namespace tbml {
 namespace {
 
-using testing::fake;
-using testing::FakeModel;
+using test::fake;
+using test::FakeModel;
 
 TEST(ModelRegistry, EmptyRegistryReportsUntrained) {
   ModelRegistry reg;
