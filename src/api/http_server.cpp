@@ -2,14 +2,19 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <condition_variable>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -42,6 +47,107 @@ std::string sanitize_request_id(const std::string& raw) {
     if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.') out += c;
   }
   return out;
+}
+
+// Header text quoted in an error message: printable ASCII, at most 40 characters.
+std::string quoted(const std::string& raw) {
+  std::string out;
+  for (unsigned char c : raw.substr(0, 40)) out += (c >= 32 && c < 127) ? static_cast<char>(c) : '?';
+  return "'" + out + (raw.size() > 40 ? "...'" : "'");
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// All values of a header, joined as one list.
+std::string header_list(const httplib::Request& req, const char* name) {
+  std::string out;
+  for (std::size_t i = 0; i < req.get_header_value_count(name); ++i)
+    out += (i ? ", " : "") + req.get_header_value(name, i);
+  return out;
+}
+
+// The declared body length: every Content-Length value must be the same run of decimal digits (RFC 9110
+// §8.6). httplib itself reads the first value with strtoull, so "-1" would become 2^64-1 and "abc" 0.
+std::optional<std::uint64_t> content_length(const httplib::Request& req) {
+  std::optional<std::uint64_t> length;
+  for (std::size_t i = 0; i < req.get_header_value_count("Content-Length"); ++i) {
+    const std::string v = req.get_header_value("Content-Length", i);
+    if (v.empty() || v.size() > 18 || v.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+    const std::uint64_t n = std::stoull(v);
+    if (length && *length != n) return std::nullopt;
+    length = n;
+  }
+  return length;
+}
+
+// httplib 0.11 keeps a connection open whatever the response says. After a request whose body could not
+// be read (or was not read) the next bytes on the connection are not a request, so the connection must
+// close: a content provider that fails once it has written the whole body makes httplib drop the
+// connection after sending the complete response.
+void close_after_response(httplib::Response& res) {
+  res.set_header("Connection", "close");
+  if (res.body.empty()) return;  // nothing to hang the close on (a 204); the client is told to close
+  auto body = std::make_shared<std::string>(std::move(res.body));
+  res.body.clear();
+  std::string type = res.get_header_value("Content-Type");
+  res.headers.erase("Content-Type");
+  if (type.empty()) type = kJson;
+  res.set_content_provider(body->size(), type,
+                           [body](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+                             sink.write(body->data() + offset, length);
+                             return false;
+                           });
+}
+
+// What came of a request's body. A failure is answered only after routing and authentication, so that a
+// client without a valid token gets its 401 whatever it sent.
+struct RequestBody {
+  std::string text;
+  std::optional<ApiError> error;
+  bool close = false;  // the bytes after this request are not a request: close the connection
+};
+
+// Why httplib refused a request before any handler saw it (the error handler only has the status).
+struct Refusal {
+  std::string error;
+  std::string message;
+  bool close = true;
+};
+
+Refusal describe_refusal(const httplib::Request& req, int status, std::size_t max_body_bytes) {
+  switch (status) {
+    case 400: {
+      // httplib answers 400 here only when the request line or the header section cannot be parsed (the
+      // routes read bodies themselves). These are the checks its request-line parser makes.
+      static const std::vector<std::string> methods = {"GET",     "HEAD",    "POST",  "PUT",   "DELETE",
+                                                       "CONNECT", "OPTIONS", "TRACE", "PATCH", "PRI"};
+      const bool line_ok = std::find(methods.begin(), methods.end(), req.method) != methods.end() &&
+                           !req.target.empty() && (req.version == "HTTP/1.1" || req.version == "HTTP/1.0");
+      if (!line_ok)
+        return {"Bad request",
+                "Malformed request line: expected '<METHOD> <target> HTTP/1.1' ending in CRLF, METHOD one of GET, "
+                "POST, DELETE, OPTIONS (a body sent without Content-Length or Transfer-Encoding: chunked is "
+                "read as the next request)"};
+      return {"Bad request",
+              "Malformed header section: a header line is longer than 8192 bytes, or the headers did not end "
+              "with an empty line before the read timeout"};
+    }
+    case 413:
+      return {"Payload too large", "Request body exceeds " + std::to_string(max_body_bytes) + " bytes"};
+    case 414:
+      return {"URI too long", "The request line is longer than 8192 bytes"};
+    case 416:
+      return {"Bad request", "The Range header " + quoted(req.get_header_value("Range")) +
+                                 " cannot be parsed (ranges are not supported; send no Range header)", false};
+    case 404:
+      return {"Not found", "No route for " + req.method.substr(0, 20) + " " + req.path.substr(0, 200), false};
+    default:
+      if (status >= 500) return {"Internal error", "The request failed; see the service log", false};
+      return {"HTTP error", "The request could not be processed (HTTP " + std::to_string(status) + ")", false};
+  }
 }
 
 // True on the threads that serve connections beyond server.maxConnections: their requests get a fast 503.
@@ -182,8 +288,85 @@ struct HttpServer::Impl {
     send_json(res, e.status(), error_body(e.status(), e.error(), e.what(), e.context()));
   }
 
+  // Reads the body of a POST, PUT, PATCH or DELETE with httplib's reader, by the framing rules of RFC 9112
+  // §6: Transfer-Encoding (only chunked), else Content-Length, else there is no body. httplib 0.11 would
+  // instead read a request without either header until the client closes the connection, which curl
+  // never does (`curl -X POST URL` waited for the read timeout and got a 400), and would apply no size
+  // limit to chunked bodies.
+  RequestBody read_body(const httplib::Request& req, httplib::Response& res,
+                        const httplib::ContentReader& reader) const {
+    RequestBody out;
+    auto refuse = [&out](int status, std::string error, std::string message, bool close = true) {
+      out.text.clear();
+      out.error.emplace(status, std::move(error), std::move(message));
+      out.close = close;
+      return std::move(out);
+    };
+    const std::size_t limit = options.max_body_bytes;
+    const bool chunked = req.has_header("Transfer-Encoding");
+    std::optional<std::uint64_t> length;
+    if (chunked) {
+      const std::string te = header_list(req, "Transfer-Encoding");
+      if (req.has_header("Content-Length"))
+        return refuse(400, "Bad request",
+                      "Both Transfer-Encoding and Content-Length are set; send the body with one of them");
+      if (lower(te) != "chunked")
+        return refuse(400, "Bad request",
+                      "Transfer-Encoding " + quoted(te) +
+                          " is not supported; send the body with Content-Length or Transfer-Encoding: chunked");
+      // httplib reads no DELETE body without a Content-Length, so its chunks would be taken for requests.
+      if (req.method == "DELETE")
+        return refuse(400, "Bad request", "A DELETE body must be sent with Content-Length, not chunked");
+    } else if (req.has_header("Content-Length")) {
+      length = content_length(req);
+      if (!length)
+        return refuse(400, "Bad request",
+                      "Invalid Content-Length " + quoted(header_list(req, "Content-Length")) +
+                          ": it must be one byte count in decimal digits");
+      if (*length == 0) return out;
+    } else {
+      return out;  // no Transfer-Encoding and no Content-Length: the body is empty (RFC 9112 §6.3)
+    }
+    // httplib's plain reader calls a null multipart callback on a multipart body (500).
+    if (req.is_multipart_form_data())
+      return refuse(415, "Unsupported media type",
+                    "multipart/form-data bodies are not accepted; send JSON (Content-Type: application/json)");
+
+    bool over_limit = false;
+    const bool ok = reader([&](const char* data, std::size_t n) {
+      if (out.text.size() + n > limit) {
+        over_limit = true;
+        return false;
+      }
+      out.text.append(data, n);
+      return true;
+    });
+    if (ok) return out;
+    const std::string limit_text = std::to_string(limit) + " bytes (server.maxBodyBytes)";
+    // httplib answers an announced length over the limit with 413 after reading and discarding that
+    // many bytes, so the connection is still in step; a chunked body is cut off at the limit.
+    if (res.status == 413 && length)
+      return refuse(413, "Payload too large",
+                    "Request body of " + std::to_string(*length) + " bytes exceeds the limit of " + limit_text,
+                    false);
+    if (over_limit) return refuse(413, "Payload too large", "Request body exceeds the limit of " + limit_text);
+    const std::string encoding = req.get_header_value("Content-Encoding");
+    if (!encoding.empty() && lower(encoding) != "identity")
+      return refuse(res.status == 415 ? 415 : 400, res.status == 415 ? "Unsupported media type" : "Bad request",
+                    "The body cannot be decoded as Content-Encoding " + quoted(encoding));
+    const std::string wait = std::to_string(options.read_timeout_ms) + " ms (server.readTimeoutMs)";
+    if (chunked)
+      return refuse(400, "Bad request",
+                    "Malformed chunked body: each chunk is '<size in hex>\\r\\n<data>\\r\\n' and the body ends "
+                    "with '0\\r\\n\\r\\n' (or the client sent nothing more for " + wait + ")");
+    return refuse(400, "Bad request",
+                  "Incomplete body: the " + std::to_string(length.value_or(0)) +
+                      " bytes announced by Content-Length did not arrive (the connection closed, or nothing more "
+                      "came for " + wait + ")");
+  }
+
   // The single entry point for every method and path.
-  void dispatch(const httplib::Request& req, httplib::Response& res) {
+  void dispatch(const httplib::Request& req, httplib::Response& res, RequestBody body) {
     const auto started = std::chrono::steady_clock::now();
     std::string request_id = sanitize_request_id(req.get_header_value("X-Request-Id"));
     if (request_id.empty()) request_id = "req-" + std::to_string(++request_counter);
@@ -221,7 +404,8 @@ struct HttpServer::Impl {
           res.set_header("WWW-Authenticate", "Bearer");
           throw ApiError(401, "Unauthorized", "A valid 'Authorization: Bearer <token>' header is required");
         }
-        RouteRequest rr{req.method, req.path, match.params, {}, req.body,
+        if (body.error) throw *body.error;
+        RouteRequest rr{req.method, req.path, match.params, {}, std::move(body.text),
                         req.get_header_value("Content-Type")};
         for (const auto& [k, v] : req.params) rr.query.emplace(k, v);
         RouteResponse out = match.route->handler(rr);
@@ -239,6 +423,7 @@ struct HttpServer::Impl {
       send_json(res, 500, error_body(500, "Internal error", "The request failed; see the service log",
                                      {{"requestId", request_id}}));
     }
+    if (body.close) close_after_response(res);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     service.observe_request(label, res.status, seconds);
@@ -296,28 +481,37 @@ int HttpServer::start() {
   svr.set_keep_alive_max_count(10000);
   // Short: an idle kept-alive connection holds a worker, and delays shutdown, for up to this long.
   svr.set_keep_alive_timeout(2);
-  auto handler = [&d](const httplib::Request& req, httplib::Response& res) { d.dispatch(req, res); };
-  svr.Get(".*", handler);
-  svr.Post(".*", handler);
-  svr.Put(".*", handler);
-  svr.Patch(".*", handler);
-  svr.Delete(".*", handler);
-  svr.Options(".*", handler);
-  // Errors produced by httplib itself (413 body too large, 400 malformed request line, ...) get the
-  // contract's JSON shape too.
+  // Methods that may carry a body get a content reader, so the body is read (or not) by read_body's
+  // rules instead of httplib's, before dispatch. httplib does not read bodies of GET, HEAD and OPTIONS;
+  // when one carries a body anyway, the connection is closed after the answer.
+  auto with_body = [&d](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+    d.dispatch(req, res, d.read_body(req, res, reader));
+  };
+  auto without_body = [&d](const httplib::Request& req, httplib::Response& res) {
+    RequestBody none;
+    none.close = req.has_header("Transfer-Encoding") ||
+                 (req.has_header("Content-Length") && content_length(req).value_or(1) != 0);
+    d.dispatch(req, res, std::move(none));
+  };
+  svr.Get(".*", without_body);
+  svr.Options(".*", without_body);
+  svr.Post(".*", with_body);
+  svr.Put(".*", with_body);
+  svr.Patch(".*", with_body);
+  svr.Delete(".*", with_body);
+  // Requests httplib refuses before a handler sees them (malformed request line or headers, request line
+  // too long, unparsable Range, a method without handlers) get the contract's JSON shape too, with the
+  // reason; after a broken request line or header section the connection is closed.
   svr.set_error_handler([&d](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) return;
+    if (!res.body.empty() || res.has_header("Content-Type")) return;  // a handler's own answer
+    // Ranges are ignored (see the pre-routing handler); a half-parsed Range must not cut this answer.
+    const_cast<httplib::Request&>(req).ranges.clear();
     d.set_cors(req, res);
-    std::string error = res.status == 413   ? "Payload too large"
-                        : res.status == 400 ? "Bad request"
-                        : res.status == 404 ? "Not found"
-                        : res.status == 405 ? "Method not allowed"
-                        : res.status >= 500 ? "Internal error"
-                                            : "HTTP error";
-    std::string message = res.status == 413
-                              ? "Request body exceeds " + std::to_string(d.options.max_body_bytes) + " bytes"
-                              : "The request could not be processed";
-    d.send_json(res, res.status, error_body(res.status, error, message));
+    const Refusal r = describe_refusal(req, res.status, d.options.max_body_bytes);
+    d.send_json(res, res.status, error_body(res.status, r.error, r.message));
+    if (r.close) close_after_response(res);
+    d.service.observe_request("refused", res.status, 0.0);
+    d.log->debug("refused a request httplib could not parse: {} {}", res.status, r.message);
   });
   svr.set_exception_handler([&d](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
     d.send_json(res, 500, error_body(500, "Internal error", "The request failed; see the service log"));

@@ -216,7 +216,8 @@ RouteTable make_route_table(Service& svc) {
     return json_reply(svc.ensemble_stats(normalize_pair(pair_param(req))));
   });
   post("/api/ensemble/:pair/weights", [&svc](const RouteRequest& req) {
-    return json_reply(svc.set_weights(normalize_pair(pair_param(req)), parse_json_body(req, false)));
+    // An empty body reaches the weights validation, which names the fields it needs.
+    return json_reply(svc.set_weights(normalize_pair(pair_param(req)), parse_json_body(req, true)));
   });
   get("/api/storage/stats", [&svc](const RouteRequest&) { return json_reply(svc.storage_stats()); });
   post("/api/storage/save", [&svc](const RouteRequest& req) {

@@ -2,6 +2,9 @@
 // The HTTP adapter: one route table, one place that turns exceptions into the contract's error JSON, CORS,
 // bearer-token auth for mutating routes, access log and request metrics. Handlers only call the Service,
 // which reads published snapshots: no handler runs a model, waits on training or touches the network.
+// Request bodies are framed as RFC 9112 says (none without Content-Length or chunked encoding, so a bare
+// `curl -X POST` is an empty body), capped at max_body_bytes, and a body that cannot be read is answered
+// only after authentication, with the reason, and the connection closed.
 #include <memory>
 #include <string>
 #include <vector>
