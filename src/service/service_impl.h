@@ -2,6 +2,8 @@
 // The Service's private state, shared by the files that implement it: service.cpp (start-up, shutdown,
 // the candle path and training) and service_queries.cpp (the JSON bodies of the routes).
 #include <atomic>
+#include <chrono>
+#include <optional>
 #include <condition_variable>
 #include <map>
 #include <memory>
@@ -28,6 +30,12 @@
 #include "tbml/volatility/volatility_serving.h"
 
 namespace tbml {
+
+// Shared by the route bodies (service_*queries.cpp): milliseconds since `since`, and the 400s for an
+// unknown model type or strategy, listing the valid ones.
+double elapsed_ms(std::chrono::steady_clock::time_point since);
+ModelType require_model_type(const std::string& raw);
+Strategy require_strategy(const std::optional<std::string>& raw, Strategy fallback);
 
 // Key of the kv row holding a pair's ensemble settings set through the API.
 std::string ensemble_kv_key(const std::string& pair);

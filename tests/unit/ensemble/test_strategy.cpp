@@ -31,7 +31,9 @@ TEST(Strategy, ParsesExactNamesAndListsValidOnesOnError) {
     EXPECT_NE(msg.find("median"), std::string::npos);
     for (const auto& name : valid_strategy_names()) EXPECT_NE(msg.find(name), std::string::npos) << msg;
   }
-  EXPECT_EQ(valid_strategy_names().size(), 4u);
+  EXPECT_EQ(valid_strategy_names().size(), 5u);  // the four rules and the stacked meta-learner
+  EXPECT_EQ(try_parse_strategy("stacked"), Strategy::kStacked);
+  EXPECT_EQ(all_strategies().size(), 4u);  // what combine() computes from votes alone
 }
 
 TEST(Strategy, WeightedMatchesHandComputation) {

@@ -1,0 +1,257 @@
+// Start-up: storage, the state restored from it, stored models, the demo core, the poller, the model
+// lifecycle and the volatility target. Each part is wired from the validated configuration.
+#include <algorithm>
+#include <filesystem>
+
+#include "service_impl.h"
+#include "tbml/features/feature_pipeline.h"
+#include "tbml/market/candle_csv.h"
+#include "tbml/sim/core_sim_factory.h"
+#include "tbml/training/model_io.h"
+#include "tbml/util/time.h"
+
+namespace tbml {
+
+
+void Service::Impl::open_storage() {
+  StorageOptions so;
+  so.base_dir = cfg.storage.base_dir;
+  so.max_age_hours = cfg.storage.max_age_hours;
+  so.candle_max_age_hours = cfg.storage.candle_max_age_hours;
+  so.cleanup_interval = std::chrono::milliseconds(cfg.storage.cleanup_interval_ms);
+  so.keep_model_versions = cfg.storage.keep_versions;
+  so.writer.flush_interval_ms = cfg.storage.flush_interval_ms;
+  so.writer.max_queue = cfg.storage.writer_queue;
+  storage = std::make_unique<Storage>(so);
+  auto h = storage->health();
+  if (h.healthy) {
+    log->info("storage at {}", std::filesystem::absolute(cfg.storage.base_dir).string());
+  } else {
+    log->error("storage problem: {}; the service keeps serving without it", h.reason);
+  }
+}
+
+void Service::Impl::restore_state() {
+  Database* db = storage->db();
+  if (!db) return;
+  try {
+    for (const auto& pair : db->pairs_with_candles()) {
+      auto candles = db->load_candles(pair, cfg.market.buffer_capacity);
+      auto state = market->get_or_create(pair);
+      auto r = state->ingest(candles);
+      log->info("restored {} candles for {} from storage", r.added, pair);
+      tracker.on_candles(pair, candles, now_ms());
+    }
+    for (const auto& pair : market->pairs()) {
+      // Weights and strategy set through the API (the weight_changes table keeps their history).
+      if (auto kv = db->get_kv(ensemble_kv_key(pair))) {
+        try {
+          auto j = nlohmann::json::parse(*kv);
+          if (j.contains("weights") && j["weights"].is_object() && !j["weights"].empty())
+            ensemble_config->set_weights(pair, j["weights"].get<WeightMap>());
+          if (j.contains("strategy") && j["strategy"].is_string())
+            if (auto st = try_parse_strategy(j["strategy"].get<std::string>())) ensemble_config->set_strategy(pair, *st);
+        } catch (const std::exception& e) {
+          log->warn("{}: stored ensemble settings ignored: {}", pair, e.what());
+        }
+      }
+      update_dynamic_weights(pair);
+    }
+  } catch (const std::exception& e) {
+    log->error("restoring state from storage failed: {}", e.what());
+  }
+}
+
+void Service::Impl::load_models() {
+  ModelStore& model_store = storage->models();
+  const auto& names = FeaturePipeline::names();
+  for (const auto& entry : model_store.list()) {
+    auto type = parse_model_type(entry.type);
+    if (!type || std::find(enabled.begin(), enabled.end(), *type) == enabled.end()) continue;
+    try {
+      auto stored = model_store.load_latest(entry.pair, entry.type);
+      if (!stored) continue;
+      ModelPtr model = import_model(ModelArtifact{stored->meta, stored->weights});
+      const ModelInfo& info = model->info();
+      if (info.feature_names != names) {
+        log->warn("{} {} v{} was trained on other features ({}); not loaded, it will be retrained",
+                  entry.pair, entry.type, stored->version, info.feature_version);
+        continue;
+      }
+      if (info.sequence_length != cfg.ml.sequence_length || info.horizon != cfg.ml.horizon) {
+        log->warn("{} {} v{} uses sequence {} / horizon {} but the configuration says {} / {}; retraining",
+                  entry.pair, entry.type, stored->version, info.sequence_length, info.horizon,
+                  cfg.ml.sequence_length, cfg.ml.horizon);
+        continue;
+      }
+      market->get_or_create(entry.pair);
+      registry.publish(entry.pair, *type, model, stored->version);
+      log->info("loaded {} {} v{} (test accuracy {:.3f}, Brier {:.4f})", entry.pair, entry.type,
+                stored->version, info.report.test.accuracy, info.report.test.brier);
+    } catch (const std::exception& e) {
+      log->error("model {} {} could not be loaded ({}); it will be retrained", entry.pair, entry.type, e.what());
+    }
+  }
+}
+
+static std::string volatility_store_type(std::size_t horizon) { return "volatility_h" + std::to_string(horizon); }
+
+void Service::Impl::start_volatility() {
+  volatility::VolatilityServingOptions vo;
+  vo.horizon = cfg.ml.horizon;
+  vo.min_candles = cfg.training.min_candles;
+  vo.max_candles = cfg.training.max_candles;
+  vo.retrain_interval = std::chrono::milliseconds(cfg.training.periodic_interval_ms);
+  vo.retry_after = std::chrono::milliseconds(cfg.training.cooldown_ms);
+  vo.window = cfg.ensemble.window;
+  vo.niceness = cfg.training.niceness;
+  volatility::VolatilityHooks hooks;
+  hooks.series = [this](const std::string& pair, std::size_t max) -> std::optional<Series> {
+    auto state = market->find(pair);
+    if (!state) return std::nullopt;
+    return state->copy_series(max);
+  };
+  const std::string type = volatility_store_type(cfg.ml.horizon);
+  hooks.save = [this, type](const std::string& pair, const nlohmann::json& model, const std::string& bytes,
+                            const nlohmann::json& report) {
+    return storage->models().save(pair, type, nlohmann::json{{"volatility", model}, {"report", report}}, bytes);
+  };
+  hooks.trained = [this](const std::string& pair, const nlohmann::json& report) {
+    TrainingRunRecord rec;
+    rec.pair = pair;
+    rec.model = "volatility";
+    rec.finished_at = now_ms();
+    rec.started_at = rec.finished_at - static_cast<std::int64_t>(report.value("seconds", 0.0) * 1000.0);
+    rec.duration_s = report.value("seconds", 0.0);
+    rec.config = {{"horizon", cfg.ml.horizon}, {"target", "volatility"}};
+    rec.metrics = report;
+    rec.result = "accepted";
+    rec.reason = report.value("reason", std::string());
+    store(rec);
+  };
+  volatility = std::make_unique<volatility::VolatilityServing>(vo, std::move(hooks));
+  for (const auto& entry : storage->models().list()) {
+    if (entry.type != type) continue;
+    try {
+      auto stored = storage->models().load_latest(entry.pair, entry.type);
+      if (!stored) continue;
+      volatility::ServedVolatility served;
+      served.model = std::make_shared<const volatility::VolatilityModel>(
+          volatility::VolatilityModel::from_json(stored->meta.at("volatility"), stored->weights));
+      served.version = stored->version;
+      served.report = stored->meta.value("report", nlohmann::json());
+      market->get_or_create(entry.pair);
+      if (volatility->load(entry.pair, std::move(served)))
+        log->info("loaded {} volatility model v{} (h={})", entry.pair, stored->version, cfg.ml.horizon);
+    } catch (const std::exception& e) {
+      log->error("volatility model {} could not be loaded ({}); it will be retrained", entry.pair, e.what());
+    }
+  }
+  volatility->start();
+}
+
+void Service::Impl::start_demo_core() {
+  CoreSimOptions so;
+  so.seed = cfg.demo.seed;
+  so.step_ms = cfg.demo.step_ms;
+  // The simulated core serves a longer window than the real one (1440) so that the demo's models have
+  // enough history to learn from at start; a real core's history grows in storage over time instead.
+  so.window = cfg.demo.window;
+  if (!options.demo_csv.empty()) {
+    // Replaying files: show min(demo.window, rows - 1) points first, unless demo.initial was
+    // set explicitly (its default is sized for the synthetic series, which may be longer than a file).
+    if (cfg.demo.initial != builtin_defaults()["demo"]["initial"].get<std::size_t>()) so.initial = cfg.demo.initial;
+    for (const auto& [pair, path] : parse_pair_csv_list(options.demo_csv)) so.csv.emplace_back(pair, path);
+  } else {
+    so.synthetic_pairs = cfg.demo.pairs;
+    so.initial = cfg.demo.initial;
+  }
+  demo_server = std::make_unique<CoreSimServer>(make_core_simulator(so));
+  int port = demo_server->start("127.0.0.1", 0);
+  log->info("demo: simulated core service on http://127.0.0.1:{} ({} pairs, one candle every {} ms)", port,
+            demo_server->simulator()->pairs().size(), cfg.demo.step_ms);
+}
+
+void Service::Impl::start_poller() {
+  PollerOptions po;
+  if (demo_server) {
+    po.base_url = "http://127.0.0.1:" + std::to_string(demo_server->port());
+    po.auto_pairs = true;
+    po.poll_interval_ms = cfg.demo.poll_interval_ms;
+  } else {
+    po.base_url = cfg.core.url;
+    po.auto_pairs = cfg.core.auto_pairs;
+    po.pairs = cfg.core.pairs;
+    po.poll_interval_ms = cfg.core.poll_interval_ms;
+  }
+  po.connect_timeout_ms = cfg.core.connect_timeout_ms;
+  po.timeout_ms = cfg.core.timeout_ms;
+  po.retries = cfg.core.retries;
+  po.backoff_ms = cfg.core.backoff_ms;
+  po.max_body_bytes = cfg.core.max_body_bytes;
+  poller = std::make_unique<Poller>(po, market, [this](const std::string& pair, std::size_t added) {
+    on_new_candles(pair, added);
+  });
+  poller->start();
+}
+
+void Service::Impl::start_queue() {
+  LifecycleOptions lo;
+  for (ModelType t : enabled) {
+    MemberSpec m;
+    m.type = t;
+    m.name = to_string(t);
+    if (cfg.ml.architectures.contains(m.name)) m.architecture = cfg.ml.architectures[m.name];
+    lo.members.push_back(std::move(m));
+  }
+  lo.train.epochs = cfg.training.epochs;
+  lo.train.batch_size = cfg.training.batch_size;
+  lo.train.learning_rate = cfg.training.learning_rate;
+  lo.train.patience = cfg.training.patience;
+  lo.train.seed = cfg.training.seed;
+  lo.train.sequence_length = cfg.ml.sequence_length;
+  lo.train.horizon = cfg.ml.horizon;
+  lo.min_candles = cfg.training.min_candles;
+  lo.max_candles = cfg.training.max_candles;
+  lo.queue.max_concurrent = static_cast<std::size_t>(cfg.training.max_concurrent);
+  lo.queue.max_queued = cfg.training.max_queue;
+  lo.queue.cooldown = std::chrono::milliseconds(cfg.training.cooldown_ms);
+  lo.queue.max_retries = cfg.training.max_retries;
+  lo.queue.worker_nice = cfg.training.niceness;
+
+  LifecycleHooks hooks;
+  hooks.series = [this](const std::string& pair, std::size_t max) -> std::optional<Series> {
+    auto state = market->find(pair);
+    if (!state) return std::nullopt;
+    return state->copy_series(max);
+  };
+  hooks.candles = [this](const std::string& pair) -> std::size_t {
+    auto state = market->find(pair);
+    return state ? state->size() : 0;
+  };
+  hooks.save = [this](const std::string& pair, const std::string& model, const ModelArtifact& a) {
+    return storage->models().save(pair, model, a.meta, a.weights);
+  };
+  hooks.save_problem = [this](const std::string& problem) {
+    std::lock_guard lock(storage_mutex);
+    model_save_error = problem;
+  };
+  hooks.record = [this](const LifecycleRun& r) {
+    TrainingRunRecord rec;
+    rec.pair = r.pair;
+    rec.model = r.model;
+    rec.started_at = r.started_at;
+    rec.finished_at = r.finished_at;
+    rec.duration_s = r.duration_s;
+    rec.config = r.config;
+    rec.metrics = r.metrics;
+    rec.result = r.result;
+    rec.reason = r.reason;
+    rec.version = r.version;
+    store(rec);
+  };
+  hooks.settled = [this](const std::string& pair) { refresh_prediction(pair, false); };
+  lifecycle = std::make_unique<ModelLifecycle>(std::move(lo), registry, std::move(hooks));
+}
+
+}  // namespace tbml
