@@ -87,4 +87,14 @@ void score_incumbent(const Model& incumbent, const Series& series, const ModelIn
   result.incumbent_test = split_metrics(p, y);
 }
 
+DatasetOptions dataset_options(const TrainOptions& options) {
+  DatasetOptions dso;
+  dso.sequence_length = options.sequence_length;
+  dso.horizon = options.horizon;
+  dso.train_fraction = options.train_fraction;
+  dso.validation_fraction = options.validation_fraction;
+  dso.max_windows = options.max_windows;
+  return dso;
+}
+
 }  // namespace tbml::training

@@ -23,6 +23,9 @@ std::vector<std::uint8_t> training_rows(const Dataset& ds, std::size_t n_rows);
 // series has its width. Throws std::invalid_argument on a mismatch.
 void resolve_feature_names(const Series& series, const TrainOptions& options, ModelInfo& info);
 
+// The dataset every member is trained on: the same split, embargo and window cap for networks and trees.
+DatasetOptions dataset_options(const TrainOptions& options);
+
 // Scores the incumbent on the new test windows with raw rows (it applies its own normaliser); sets
 // result.incumbent_test or result.incumbent_note. May throw whatever the incumbent's predict throws.
 void score_incumbent(const Model& incumbent, const Series& series, const ModelInfo& info,

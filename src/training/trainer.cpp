@@ -116,13 +116,7 @@ TrainResult train_model(ModelType type, const Series& series, const TrainOptions
   info.horizon = options.horizon;
   resolve_feature_names(series, options, info);
 
-  DatasetOptions dso;
-  dso.sequence_length = options.sequence_length;
-  dso.horizon = options.horizon;
-  dso.train_fraction = options.train_fraction;
-  dso.validation_fraction = options.validation_fraction;
-  dso.max_windows = options.max_windows;
-  const Dataset ds = make_dataset(series, dso);
+  const Dataset ds = make_dataset(series, training::dataset_options(options));
 
   const std::size_t width = series.width;
   const std::size_t steps = ds.sequence_length;

@@ -47,13 +47,7 @@ TrainResult train_tree_model(const Series& series, const TrainOptions& options, 
   info.horizon = options.horizon;
   training::resolve_feature_names(series, options, info);
 
-  DatasetOptions dso;
-  dso.sequence_length = options.sequence_length;
-  dso.horizon = options.horizon;
-  dso.train_fraction = options.train_fraction;
-  dso.validation_fraction = options.validation_fraction;
-  dso.max_windows = options.max_windows;
-  const Dataset ds = make_dataset(series, dso);
+  const Dataset ds = make_dataset(series, training::dataset_options(options));
 
   // As for the networks: z-scores fitted on the rows training windows read, applied to every raw row,
   // then each window summarised from its normalised rows (exactly what TreeModel::predict does).
