@@ -1,11 +1,12 @@
 #include "tbml/config/config.h"
 
+#include "tbml/util/pair_name.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 namespace tbml {
@@ -189,14 +190,13 @@ class Reader {
 // The member names of models/model.h (config sits below that stage; test_config checks they agree).
 const std::vector<std::string> kModelNames = {"lstm", "gru", "cnn", "transformer", "xgboost"};
 const std::vector<std::string> kStrategies = {"weighted", "majority", "average", "confidence_weighted", "stacked"};
-const std::regex kPairPattern("^[A-Z0-9]{2,20}$");
 
 std::vector<std::string> validate_pairs(Reader& r, const std::vector<std::string>& pairs,
                                         const std::string& key) {
   std::vector<std::string> out;
   for (auto p : pairs) {
     for (auto& c : p) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    if (!std::regex_match(p, kPairPattern)) {
+    if (!is_valid_pair_name(p)) {
       r.error(key + ": '" + p + "' is not a valid pair name (^[A-Z0-9]{2,20}$)");
       continue;
     }

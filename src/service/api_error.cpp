@@ -27,7 +27,7 @@ std::string normalize_pair(const std::string& raw) {
     for (auto& c : shown)
       if (!std::isprint(static_cast<unsigned char>(c))) c = '?';
     throw bad_request("Invalid pair name '" + shown + "': expected 2-20 letters or digits, e.g. BTC",
-                      {{"pattern", "^[A-Z0-9]{2,20}$"}});
+                      {{"pattern", kPairNamePattern}});
   }
   return upper;
 }

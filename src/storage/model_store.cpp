@@ -1,4 +1,5 @@
 #include "tbml/storage/model_store.h"
+#include "tbml/util/pair_name.h"
 
 #include <algorithm>
 #include <random>
@@ -103,11 +104,7 @@ ModelStore::ModelStore(fs::path base_dir, int keep_versions)
   if (keep_versions_ < 1) throw std::invalid_argument("model store must keep at least 1 version");
 }
 
-bool ModelStore::valid_pair(const std::string& pair) {
-  if (pair.size() < 2 || pair.size() > 20) return false;
-  return std::all_of(pair.begin(), pair.end(),
-                     [](char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); });
-}
+bool ModelStore::valid_pair(const std::string& pair) { return is_valid_pair_name(pair); }
 
 bool ModelStore::valid_type(const std::string& type) {
   if (type.empty() || type.size() > 32) return false;

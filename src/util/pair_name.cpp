@@ -1,4 +1,4 @@
-#include "tbml/market/pair_name.h"
+#include "tbml/util/pair_name.h"
 
 #include <cctype>
 #include <stdexcept>
