@@ -70,12 +70,7 @@ EnsembleDecision decide(const PredictionSnapshot& snapshot, Strategy strategy, c
     if (stacked && stacked->model && stacked->model->members == voting) {
       std::map<std::string, double> p;
       for (const auto& v : votes) p[v.name] = v.probability;
-      d.combined = combine(votes, Strategy::kAverage, options);  // counts, agreement and the used votes
-      d.combined.strategy = Strategy::kStacked;
-      d.combined.probability = stacked->model->predict(p);
-      d.combined.confidence = confidence_of(d.combined.probability);
-      d.combined.direction = direction_of(d.combined.probability);
-      d.combined.signal = signal_of(d.combined.probability, d.combined.confidence, options.signal_threshold);
+      d.combined = combine_at(votes, stacked->model->predict(p), Strategy::kStacked, options);
       d.combined.note = stacked->reason;
     } else {
       d.combined = combine(votes, Strategy::kWeighted, options);

@@ -91,25 +91,58 @@ double mean_probability(const std::vector<ModelVote>& votes) {
   return sum / static_cast<double>(votes.size());
 }
 
-}  // namespace
-
-Combined combine(const std::vector<ModelVote>& votes, Strategy strategy, const CombineOptions& options) {
+// The votes as used, counted by side; the probability is still to be decided.
+Combined tally(const std::vector<ModelVote>& votes, Strategy strategy) {
   check_votes(votes);
   Combined out;
   out.strategy = strategy;
-  double up_sum = 0.0, down_sum = 0.0;
   for (const auto& v : votes) {
-    const double c = confidence_of(v.probability);
-    out.votes.push_back(UsedVote{v.name, v.probability, c, v.weight});
+    out.votes.push_back(UsedVote{v.name, v.probability, confidence_of(v.probability), v.weight});
     if (v.probability > 0.5) {
       ++out.up_votes;
-      up_sum += v.probability;
     } else if (v.probability < 0.5) {
       ++out.down_votes;
-      down_sum += v.probability;
     } else {
       ++out.neutral_votes;
     }
+  }
+  return out;
+}
+
+// Everything that follows from the probability: confidence, direction, signal, agreement.
+void finish(Combined& out, const CombineOptions& options) {
+  // Guard against rounding drift outside [0, 1] (e.g. Σp·w/Σw with tiny weights).
+  if (out.probability < 0.0) out.probability = 0.0;
+  if (out.probability > 1.0) out.probability = 1.0;
+
+  out.confidence = confidence_of(out.probability);
+  out.direction = direction_of(out.probability);
+  out.signal = signal_of(out.probability, out.confidence, options.signal_threshold);
+  std::size_t agreeing = 0;
+  for (const auto& u : out.votes) {
+    if (direction_of(u.probability) == out.direction) ++agreeing;
+  }
+  out.agreement = static_cast<double>(agreeing) / static_cast<double>(out.votes.size());
+}
+
+}  // namespace
+
+Combined combine_at(const std::vector<ModelVote>& votes, double probability, Strategy strategy,
+                    const CombineOptions& options) {
+  if (!std::isfinite(probability) || probability < 0.0 || probability > 1.0)
+    throw std::invalid_argument("combined probability must be a finite number in [0, 1]");
+  Combined out = tally(votes, strategy);
+  out.probability = probability;
+  finish(out, options);
+  return out;
+}
+
+Combined combine(const std::vector<ModelVote>& votes, Strategy strategy, const CombineOptions& options) {
+  Combined out = tally(votes, strategy);
+  double up_sum = 0.0, down_sum = 0.0;
+  for (const auto& v : votes) {
+    if (v.probability > 0.5) up_sum += v.probability;
+    else if (v.probability < 0.5) down_sum += v.probability;
   }
 
   switch (strategy) {
@@ -159,18 +192,7 @@ Combined combine(const std::vector<ModelVote>& votes, Strategy strategy, const C
       break;
     }
   }
-  // Guard against rounding drift outside [0, 1] (e.g. Σp·w/Σw with tiny weights).
-  if (out.probability < 0.0) out.probability = 0.0;
-  if (out.probability > 1.0) out.probability = 1.0;
-
-  out.confidence = confidence_of(out.probability);
-  out.direction = direction_of(out.probability);
-  out.signal = signal_of(out.probability, out.confidence, options.signal_threshold);
-  std::size_t agreeing = 0;
-  for (const auto& u : out.votes) {
-    if (direction_of(u.probability) == out.direction) ++agreeing;
-  }
-  out.agreement = static_cast<double>(agreeing) / static_cast<double>(out.votes.size());
+  finish(out, options);
   return out;
 }
 

@@ -75,4 +75,10 @@ struct Combined {
 Combined combine(const std::vector<ModelVote>& votes, Strategy strategy,
                  const CombineOptions& options = {});
 
+// The votes summarised around a probability decided elsewhere (the stacked meta-learner): the same
+// counts, confidence, direction, signal and agreement as combine() derives from its own probability.
+// Throws std::invalid_argument on bad votes or a probability outside [0, 1].
+Combined combine_at(const std::vector<ModelVote>& votes, double probability, Strategy strategy,
+                    const CombineOptions& options = {});
+
 }  // namespace tbml

@@ -151,3 +151,18 @@ TEST(Strategy, ContractHelpers) {
   EXPECT_NEAR(confidence_of(0.1), 0.8, 1e-12);
   EXPECT_NEAR(confidence_of(0.9), 0.8, 1e-12);
 }
+
+TEST(Strategy, CombineAtDerivesEverythingFromTheGivenProbability) {
+  // The average of these would be 0.483 (down); at 0.7 the answer is up, and so is what agreement counts.
+  const Combined c = combine_at({{"a", 0.6, 1.0}, {"b", 0.4, 1.0}, {"c", 0.45, 1.0}}, 0.7, Strategy::kStacked);
+  EXPECT_EQ(c.strategy, Strategy::kStacked);
+  EXPECT_DOUBLE_EQ(c.probability, 0.7);
+  EXPECT_NEAR(c.confidence, 0.4, 1e-12);
+  EXPECT_EQ(c.direction, "up");
+  EXPECT_EQ(c.signal, "BUY");
+  EXPECT_NEAR(c.agreement, 1.0 / 3.0, 1e-12);
+  EXPECT_EQ(c.up_votes, 1u);
+  EXPECT_EQ(c.down_votes, 2u);
+  EXPECT_THROW(combine_at({{"a", 0.6, 1.0}}, 1.5, Strategy::kStacked), std::invalid_argument);
+  EXPECT_THROW(combine_at({}, 0.5, Strategy::kStacked), std::invalid_argument);
+}
