@@ -85,6 +85,14 @@ nlohmann::json small_architecture(ModelType type) {
   throw std::invalid_argument("unknown model type");
 }
 
+nlohmann::json FoldRecord::to_json() const {
+  return {{"trainRows", {fold.train_begin, fold.train_end}},
+          {"testRows", {fold.test_begin, fold.test_end}},
+          {"trainFrom", train_from}, {"trainTo", train_to},
+          {"testFrom", test_from}, {"testTo", test_to},
+          {"scored", scored}, {"seconds", seconds}, {"details", details}};
+}
+
 Series slice_series(const Series& series, std::size_t begin, std::size_t end) {
   if (begin >= end || end > series.size()) throw std::invalid_argument("slice_series: bad row range");
   Series s;

@@ -349,12 +349,7 @@ nlohmann::json to_json(const EvaluationReport& report, const std::vector<PairEva
       p["seconds"] = e.seconds;
       p["scored"] = e.label.size();
       nlohmann::json folds = nlohmann::json::array();
-      for (const auto& f : e.folds)
-        folds.push_back({{"trainRows", {f.fold.train_begin, f.fold.train_end}},
-                         {"testRows", {f.fold.test_begin, f.fold.test_end}},
-                         {"trainFrom", f.train_from}, {"trainTo", f.train_to},
-                         {"testFrom", f.test_from}, {"testTo", f.test_to},
-                         {"scored", f.scored}, {"seconds", f.seconds}, {"details", f.details}});
+      for (const auto& f : e.folds) folds.push_back(f.to_json());
       p["folds"] = folds;
     }
     j["pairs"].push_back(std::move(p));

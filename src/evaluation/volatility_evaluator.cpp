@@ -399,12 +399,7 @@ nlohmann::json volatility_json(const VolatilityReport& report,
         pj["scored"] = e.now.size();
         pj["skipped"] = e.skipped;
         nlohmann::json folds = nlohmann::json::array();
-        for (const auto& f : e.folds)
-          folds.push_back({{"trainRows", {f.fold.train_begin, f.fold.train_end}},
-                           {"testRows", {f.fold.test_begin, f.fold.test_end}},
-                           {"trainFrom", f.train_from}, {"trainTo", f.train_to},
-                           {"testFrom", f.test_from}, {"testTo", f.test_to},
-                           {"scored", f.scored}, {"seconds", f.seconds}, {"details", f.details}});
+        for (const auto& f : e.folds) folds.push_back(f.to_json());
         pj["folds"] = folds;
       }
       hj["pairs"].push_back(std::move(pj));

@@ -55,6 +55,7 @@ struct FoldRecord {
   std::size_t scored = 0;
   double seconds = 0.0;
   nlohmann::json details;  // per model: epochs, validation metrics, calibrator; baselines' fitted values
+  nlohmann::json to_json() const;  // the fold as the JSON reports list it (direction and volatility)
 };
 
 struct PairEvaluation {
