@@ -116,6 +116,11 @@ struct Service::Impl {
   void store(StorageOp op);
   std::string storage_problem() const;
 
+  // The pair's newest `max_candles` candles with their features (nullopt for an unknown pair), and how
+  // many it has: what the direction lifecycle and the volatility target train on.
+  std::optional<Series> copy_series(const std::string& pair, std::size_t max_candles) const;
+  std::size_t candle_count(const std::string& pair) const;
+
   // ---- helpers for the queries ----
   std::shared_ptr<PairState> require_pair(const std::string& pair) const;  // 404 when unknown
   bool pair_is_stale(const std::string& pair) const;

@@ -94,6 +94,17 @@ void Service::Impl::load_models() {
   }
 }
 
+std::optional<Series> Service::Impl::copy_series(const std::string& pair, std::size_t max_candles) const {
+  auto state = market->find(pair);
+  if (!state) return std::nullopt;
+  return state->copy_series(max_candles);
+}
+
+std::size_t Service::Impl::candle_count(const std::string& pair) const {
+  auto state = market->find(pair);
+  return state ? state->size() : 0;
+}
+
 static std::string volatility_store_type(std::size_t horizon) { return "volatility_h" + std::to_string(horizon); }
 
 void Service::Impl::start_volatility() {
@@ -106,11 +117,7 @@ void Service::Impl::start_volatility() {
   vo.window = cfg.ensemble.window;
   vo.niceness = cfg.training.niceness;
   volatility::VolatilityHooks hooks;
-  hooks.series = [this](const std::string& pair, std::size_t max) -> std::optional<Series> {
-    auto state = market->find(pair);
-    if (!state) return std::nullopt;
-    return state->copy_series(max);
-  };
+  hooks.series = [this](const std::string& pair, std::size_t max) { return copy_series(pair, max); };
   const std::string type = volatility_store_type(cfg.ml.horizon);
   hooks.save = [this, type](const std::string& pair, const nlohmann::json& model, const std::string& bytes,
                             const nlohmann::json& report) {
@@ -220,15 +227,8 @@ void Service::Impl::start_queue() {
   lo.queue.worker_nice = cfg.training.niceness;
 
   LifecycleHooks hooks;
-  hooks.series = [this](const std::string& pair, std::size_t max) -> std::optional<Series> {
-    auto state = market->find(pair);
-    if (!state) return std::nullopt;
-    return state->copy_series(max);
-  };
-  hooks.candles = [this](const std::string& pair) -> std::size_t {
-    auto state = market->find(pair);
-    return state ? state->size() : 0;
-  };
+  hooks.series = [this](const std::string& pair, std::size_t max) { return copy_series(pair, max); };
+  hooks.candles = [this](const std::string& pair) { return candle_count(pair); };
   hooks.save = [this](const std::string& pair, const std::string& model, const ModelArtifact& a) {
     return storage->models().save(pair, model, a.meta, a.weights);
   };

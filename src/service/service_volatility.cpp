@@ -8,27 +8,23 @@ namespace tbml {
 nlohmann::json Service::Impl::volatility_json(const std::string& pair, const Series& history, bool record) {
   if (!volatility) return {{"available", false}, {"reason", "volatility forecasts are not running"}};
   const volatility::ServedVolatility served = volatility->served(pair);
-  if (!served.model) {
-    nlohmann::json st = volatility->status(pair);
-    return {{"available", false}, {"state", st["state"]}, {"reason", st["reason"]}, {"horizon", cfg.ml.horizon}};
-  }
-  std::optional<volatility::VolatilityForecast> f = volatility->forecast(pair, history);
+  const auto f = served.model ? volatility->forecast(pair, history) : std::nullopt;
   if (!f) {
     nlohmann::json st = volatility->status(pair);
     return {{"available", false}, {"state", st["state"]}, {"reason", st["reason"]}, {"horizon", cfg.ml.horizon}};
   }
-  nlohmann::json j = f->to_json();
+  const volatility::VolatilityForecast& v = f->served;
+  nlohmann::json j = v.to_json();
   j["available"] = true;
   j["modelVersion"] = served.version;
-  // Measured skill on the model's unseen test part against EWMA, with the bootstrap verdict.
+  // Measured skill on the model's unseen test part against EWMA, with the bootstrap verdicts.
   const nlohmann::json& report = served.report;
   const std::string member = to_string(served.model->served());
-  nlohmann::json skill = {{"vsEwma", f->skill_vs_ewma}};
+  nlohmann::json skill = {{"vsEwma", v.skill_vs_ewma}};
   if (report.is_object() && report.contains("comparisons")) {
-    for (const char* base : {"ewma", "garch"}) {
-      const std::string key = member + "-" + base;
-      if (report["comparisons"].contains(key)) skill[std::string("qlikeMinus") + (base[0] == 'e' ? "Ewma" : "Garch")] =
-                                                   report["comparisons"][key];
+    for (const auto& [base, key] : {std::pair{"ewma", "qlikeMinusEwma"}, std::pair{"garch", "qlikeMinusGarch"}}) {
+      const std::string name = member + "-" + base;
+      if (report["comparisons"].contains(name)) skill[key] = report["comparisons"][name];
     }
     if (report.contains("reason")) skill["reason"] = report["reason"];
   }
@@ -37,21 +33,17 @@ nlohmann::json Service::Impl::volatility_json(const std::string& pair, const Ser
   if (record) {
     VolatilityForecastRecord r;
     r.pair = pair;
-    r.candle_ts = f->timestamp;
-    r.horizon = static_cast<int>(f->horizon);
-    r.member = f->member;
+    r.candle_ts = v.timestamp;
+    r.horizon = static_cast<int>(v.horizon);
+    r.member = v.member;
     r.model_version = served.version;
-    r.variance = f->variance;
-    r.q10 = f->q10;
-    r.q50 = f->q50;
-    r.q90 = f->q90;
-    try {
-      r.ewma_variance = served.model->forecast(history, volatility::Member::kEwma).variance;
-      r.created_at = now_ms();
-      store(r);
-    } catch (const std::exception& e) {
-      log->warn("{}: volatility forecast not stored: {}", pair, e.what());
-    }
+    r.variance = v.variance;
+    r.q10 = v.q10;
+    r.q50 = v.q50;
+    r.q90 = v.q90;
+    r.ewma_variance = f->ewma_variance;
+    r.created_at = now_ms();
+    store(r);  // never throws: a refused write is logged by store()
   }
   return j;
 }

@@ -82,13 +82,12 @@ ServedVolatility VolatilityServing::served(const std::string& pair) const {
   return it == pairs_.end() ? ServedVolatility{} : it->second.served;
 }
 
-std::optional<VolatilityForecast> VolatilityServing::forecast(const std::string& pair, const Series& recent) {
+std::optional<VolatilityServing::Forecast> VolatilityServing::forecast(const std::string& pair, const Series& recent) {
   const ServedVolatility s = served(pair);
   if (!s.model) return std::nullopt;
   try {
-    VolatilityForecast f = s.model->forecast(recent);
-    const VolatilityForecast ewma = s.model->forecast(recent, Member::kEwma);
-    tracker_.record(f, ewma.variance, s.model->parts().spec.floor);
+    Forecast f{s.model->forecast(recent), s.model->forecast(recent, Member::kEwma).variance};
+    tracker_.record(f.served, f.ewma_variance, s.model->parts().spec.floor);
     return f;
   } catch (const std::exception& e) {
     std::lock_guard lock(mutex_);

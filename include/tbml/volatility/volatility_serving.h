@@ -68,8 +68,13 @@ class VolatilityServing {
 
   ServedVolatility served(const std::string& pair) const;
   // Forecast at the latest row of `recent` (null without a model or when the model cannot forecast
-  // here: the reason is in status()), recorded for resolution.
-  std::optional<VolatilityForecast> forecast(const std::string& pair, const Series& recent);
+  // here: the reason is in status()), recorded for resolution together with EWMA's forecast on the same
+  // candle, the reference its realised skill is measured against.
+  struct Forecast {
+    VolatilityForecast served;
+    double ewma_variance = 0.0;
+  };
+  std::optional<Forecast> forecast(const std::string& pair, const Series& recent);
   std::vector<ResolvedVolatility> resolve(const std::string& pair, const std::vector<Candle>& candles,
                                           std::int64_t now);
   // {"state","reason","horizon","version","served","report"}: for the status and stats routes.
