@@ -158,6 +158,44 @@ class Reader {
     return allowed.front();
   }
 
+  // A list of whole numbers in [lo, hi]; numeric strings (a comma list from the environment) count too.
+  std::vector<std::int64_t> integers(const std::string& key, std::int64_t lo, std::int64_t hi) {
+    const json* v = at(key);
+    std::vector<std::int64_t> out;
+    if (!v || !v->is_array()) {
+      errors_.push_back(key + " must be a list of integers");
+      return out;
+    }
+    for (const auto& item : *v) {
+      std::int64_t n = 0;
+      if (item.is_number_integer()) {
+        n = item.get<std::int64_t>();
+      } else if (item.is_string()) {
+        const std::string t = item.get<std::string>();
+        std::size_t pos = 0;
+        try {
+          n = std::stoll(t, &pos);
+        } catch (const std::exception&) {
+          pos = 0;
+        }
+        if (t.empty() || pos != t.size()) {
+          errors_.push_back(key + ": '" + t + "' is not an integer");
+          return {};
+        }
+      } else {
+        errors_.push_back(key + " must be a list of integers");
+        return {};
+      }
+      if (n < lo || n > hi) {
+        errors_.push_back(key + ": " + std::to_string(n) + " is out of range [" + std::to_string(lo) + ", " +
+                          std::to_string(hi) + "]");
+        return {};
+      }
+      out.push_back(n);
+    }
+    return out;
+  }
+
   std::vector<std::string> strings(const std::string& key) {
     const json* v = at(key);
     std::vector<std::string> out;
@@ -221,6 +259,8 @@ const std::vector<std::pair<std::string, std::string>>& env_mapping() {
       {"ML_POLL_INTERVAL_MS", "core.pollIntervalMs"},
       {"ML_SEQUENCE_LENGTH", "ml.sequenceLength"},
       {"ML_HORIZON", "ml.horizon"},
+      {"ML_HORIZONS", "ml.horizons"},
+      {"ML_REFERENCE_PAIR", "ml.referencePair"},
       {"ML_ENSEMBLE_STRATEGY", "ensemble.strategy"},
       {"ML_ENABLED_MODELS", "ml.enabledModels"},
       {"ML_PREDICTION_CACHE_TTL", "ml.predictionCacheTtlMs"},
@@ -345,6 +385,23 @@ Config config_from_json(const json& merged) {
 
   c.ml.sequence_length = static_cast<std::size_t>(r.integer("ml.sequenceLength", 2, 1000));
   c.ml.horizon = static_cast<std::size_t>(r.integer("ml.horizon", 1, 1000));
+  // Each horizon is its own target (models, snapshots, outcomes, volatility); ml.horizon is the one the
+  // contract's default answer uses, so it must be among them.
+  for (const auto h : r.integers("ml.horizons", 1, 1000)) {
+    if (std::find(c.ml.horizons.begin(), c.ml.horizons.end(), static_cast<std::size_t>(h)) != c.ml.horizons.end())
+      r.error("ml.horizons: " + std::to_string(h) + " is listed twice");
+    else
+      c.ml.horizons.push_back(static_cast<std::size_t>(h));
+  }
+  std::sort(c.ml.horizons.begin(), c.ml.horizons.end());
+  if (c.ml.horizons.empty() || c.ml.horizons.size() > 8) r.error("ml.horizons must list 1 to 8 horizons");
+  if (std::find(c.ml.horizons.begin(), c.ml.horizons.end(), c.ml.horizon) == c.ml.horizons.end())
+    r.error("ml.horizon (" + std::to_string(c.ml.horizon) + ") must be one of ml.horizons");
+  c.ml.reference_pair = r.string("ml.referencePair");
+  for (auto& ch : c.ml.reference_pair) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  if (!c.ml.reference_pair.empty() && !is_valid_pair_name(c.ml.reference_pair))
+    r.error("ml.referencePair: '" + c.ml.reference_pair + "' is not a valid pair name (" +
+            std::string(kPairNamePattern) + ") or \"\" for none");
   c.ml.enabled_models = r.strings("ml.enabledModels");
   for (const auto& m : c.ml.enabled_models) {
     if (std::find(kModelNames.begin(), kModelNames.end(), m) == kModelNames.end())
@@ -428,8 +485,9 @@ Config config_from_json(const json& merged) {
 
   if (c.training.max_candles < c.training.min_candles)
     r.error("training.maxCandles must be >= training.minCandles");
-  if (c.market.buffer_capacity < c.ml.sequence_length + c.ml.horizon)
-    r.error("market.bufferCapacity must be at least ml.sequenceLength + ml.horizon");
+  const std::size_t longest = c.ml.horizons.empty() ? c.ml.horizon : c.ml.horizons.back();
+  if (c.market.buffer_capacity < c.ml.sequence_length + longest)
+    r.error("market.bufferCapacity must be at least ml.sequenceLength + the longest of ml.horizons");
 
   if (!errors.empty()) throw ConfigError("invalid configuration:\n  " + join(errors, "\n  "));
   return c;

@@ -51,7 +51,9 @@ struct MarketConfig {
 
 struct MlConfig {
   std::size_t sequence_length = 60;
-  std::size_t horizon = 5;
+  std::size_t horizon = 5;               // the default answer's horizon; one of `horizons`
+  std::vector<std::size_t> horizons;     // every served horizon, ascending (default 1, 5, 24)
+  std::string reference_pair;            // cross-pair inputs come from this pair ("" = none)
   std::vector<std::string> enabled_models;
   std::int64_t prediction_cache_ttl_ms = 0;
   int torch_threads = 1;

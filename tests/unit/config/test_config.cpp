@@ -117,3 +117,32 @@ TEST(Config, ArchitectureSettingsCanBeOverridden) {
   EXPECT_EQ(c.ml.architectures["cnn"]["channels"], nlohmann::json::array({4, 8}));
   EXPECT_THROW(load_with({}, {{"ml.architectures.svm.depth", "3"}}), ConfigError);
 }
+
+TEST(Config, HorizonsDefaultToOneFiveAndTwentyFour) {
+  Config c = load_with();
+  EXPECT_EQ(c.ml.horizons, (std::vector<std::size_t>{1, 5, 24}));
+  EXPECT_EQ(c.ml.reference_pair, "BTC");
+}
+
+TEST(Config, HorizonsFromTheEnvironmentAreSortedIntegers) {
+  Config c = load_with({{"ML_HORIZONS", "24,5"}, {"ML_REFERENCE_PAIR", "eth"}});
+  EXPECT_EQ(c.ml.horizons, (std::vector<std::size_t>{5, 24}));
+  EXPECT_EQ(c.ml.reference_pair, "ETH");
+  EXPECT_EQ(load_with({}, {{"ml.referencePair", ""}}).ml.reference_pair, "");
+}
+
+TEST(Config, DefaultHorizonMustBeListedAndHorizonsValid) {
+  auto message = [](std::vector<std::pair<std::string, std::string>> overrides) {
+    try {
+      load_with({}, std::move(overrides));
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(message({{"ml.horizons", "1,24"}}).find("ml.horizon (5) must be one of ml.horizons"), std::string::npos);
+  EXPECT_NE(message({{"ml.horizons", "5,5"}}).find("listed twice"), std::string::npos);
+  EXPECT_NE(message({{"ml.horizons", "5,x"}}).find("'x' is not an integer"), std::string::npos);
+  EXPECT_NE(message({{"ml.horizons", "0,5"}}).find("out of range"), std::string::npos);
+  EXPECT_NE(message({{"ml.referencePair", "b-tc"}}).find("ml.referencePair"), std::string::npos);
+}
