@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "bounded_task_queue.h"
 #include "tbml/api/routes.h"
 #include "tbml/service/api_error.h"
 #include "tbml/service/service.h"
@@ -150,97 +151,6 @@ Refusal describe_refusal(const httplib::Request& req, int status, std::size_t ma
   }
 }
 
-// True on the threads that serve connections beyond server.maxConnections: their requests get a fast 503.
-thread_local bool tl_overflow_connection = false;
-
-// httplib's task queue with admission control. Each task is one accepted connection; httplib hides the
-// socket inside the task, so a connection can't simply be dropped (that would leak the socket). Instead,
-// connections beyond `max_connections` (queued + being served) go to a small separate pool whose threads
-// answer every request with 503 before the body is read, and the connection is closed by the client.
-class BoundedTaskQueue : public httplib::TaskQueue {
- public:
-  // `observe(serving, queued, overflow)` is told every change of the connection counts (for /metrics).
-  using Observer = std::function<void(std::size_t, std::size_t, std::size_t)>;
-
-  BoundedTaskQueue(std::size_t workers, std::size_t max_connections, std::size_t overflow_workers, Observer observe)
-      : max_connections_(std::max<std::size_t>(1, max_connections)), observe_(std::move(observe)) {
-    for (std::size_t i = 0; i < std::max<std::size_t>(1, workers); ++i)
-      threads_.emplace_back([this] { work(main_, false); });
-    for (std::size_t i = 0; i < std::max<std::size_t>(1, overflow_workers); ++i)
-      threads_.emplace_back([this] { work(overflow_, true); });
-  }
-
-  void enqueue(std::function<void()> fn) override {
-    {
-      std::lock_guard lock(mutex_);
-      if (serving_ + main_.size() < max_connections_) {
-        main_.push_back(std::move(fn));
-      } else {
-        ++overflow_open_;
-        overflow_.push_back(std::move(fn));
-      }
-      publish();
-    }
-    cv_.notify_all();
-  }
-
-  // Called by httplib after the listening socket is closed: every queued connection is still served.
-  void shutdown() override {
-    {
-      std::lock_guard lock(mutex_);
-      shutting_down_ = true;
-    }
-    cv_.notify_all();
-    for (auto& t : threads_) t.join();
-  }
-
- private:
-  void work(std::deque<std::function<void()>>& queue, bool overflow) {
-    tl_overflow_connection = overflow;
-    for (;;) {
-      std::function<void()> fn;
-      {
-        std::unique_lock lock(mutex_);
-        cv_.wait(lock, [&] { return shutting_down_ || !queue.empty(); });
-        if (queue.empty()) return;  // shutting down and drained
-        fn = std::move(queue.front());
-        queue.pop_front();
-        if (!overflow) {
-          ++serving_;  // moves from queued to serving
-          publish();
-        }
-      }
-      try {
-        fn();
-      } catch (...) {
-        // httplib's connection processing does not throw; never let a worker die if it does.
-      }
-      std::lock_guard lock(mutex_);
-      if (overflow) {
-        --overflow_open_;
-      } else {
-        --serving_;
-      }
-      publish();
-    }
-  }
-
-  // Under mutex_.
-  void publish() const {
-    if (observe_) observe_(serving_, main_.size(), overflow_open_);
-  }
-
-  const std::size_t max_connections_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> main_;
-  std::deque<std::function<void()>> overflow_;
-  const Observer observe_;
-  std::size_t serving_ = 0;        // being served by a main worker; with main_ the admitted connections
-  std::size_t overflow_open_ = 0;  // queued in overflow_ or being refused
-  bool shutting_down_ = false;
-  std::vector<std::thread> threads_;
-};
 
 }  // namespace
 
@@ -454,7 +364,7 @@ int HttpServer::start() {
     // every body, error JSON included, to the requested bytes. The Request is a non-const local of
     // httplib's connection loop, so clearing its parsed ranges here is well defined.
     const_cast<httplib::Request&>(req).ranges.clear();
-    if (!tl_overflow_connection) return httplib::Server::HandlerResponse::Unhandled;
+    if (!on_overflow_connection()) return httplib::Server::HandlerResponse::Unhandled;
     d.set_cors(req, res);
     res.set_header("Retry-After", "1");
     res.set_header("Connection", "close");
