@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages tbml builds with. Idempotent: quiet and fast when all are present.
 # xgboost (the CLI) is needed too: Debian's XGBoostTargets.cmake checks for /usr/bin/xgboost.
+# clang-16 and libfuzzer-16-dev build the coverage-guided fuzzers of fuzz/ (scripts/fuzz.sh).
 # libopenblas0-pthread replaces the reference libblas.so.3 that Debian's libtorch calls for matrix
 # products (through update-alternatives): training and inference get about ten times faster.
 set -euo pipefail
@@ -10,6 +11,7 @@ packages=(
   libcurl4-openssl-dev libsqlite3-dev googletest libgtest-dev libcli11-dev
   libopenblas0-pthread libxgboost-dev xgboost
   curl wrk
+  clang-16 libfuzzer-16-dev
 )
 missing=()
 for p in "${packages[@]}"; do

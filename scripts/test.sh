@@ -18,4 +18,9 @@ TBML_BUILD_DIR="$build" "$root/scripts/build.sh" "${extra[@]}"
 echo "build took $(( $(date +%s) - start )) s"
 cd "$build"
 ctest --output-on-failure -j2 --timeout 300
+# The parsers of outside input under libFuzzer (ASan + UBSan): seeds and saved crashes first, then a short
+# coverage-guided run per harness (scripts/fuzz.sh runs them longer).
+if [ "${1:-}" != "--sanitize" ]; then
+  "$root/scripts/fuzz.sh" "${TBML_FUZZ_SECONDS:-10}"
+fi
 echo "build and tests took $(( $(date +%s) - start )) s"
