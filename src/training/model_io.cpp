@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "networks.h"
+#include "tbml/models/tensor_file.h"
 #include "tbml/trees/boosted_trees.h"
 #include "tbml/util/atomic_file.h"
 #include "torch_model.h"
@@ -14,31 +15,39 @@
 namespace tbml {
 namespace {
 
-constexpr const char* kTorchFormat = "tbml-torch-1";
+// Networks: named float tensors (models/tensor_file). The first format, torch's own archive, is refused:
+// its reader can crash the process on a damaged or hostile file, so such models are retrained.
+constexpr const char* kTorchFormat = kTensorFileFormat;
+constexpr const char* kOldTorchFormat = "tbml-torch-1";
 constexpr const char* kTreeFormat = "tbml-xgboost-1";  // weights: XGBoost's JSON model bytes
 
 [[noreturn]] void fail(const std::string& why) { throw std::runtime_error("cannot import model: " + why); }
 
 void load_weights(training::SequenceNet& net, const std::string& bytes) {
-  // Shapes before loading: torch's archive reader replaces tensors without checking them.
-  std::vector<std::pair<std::string, std::vector<std::int64_t>>> expected;
-  for (const auto& item : net.named_parameters()) expected.emplace_back(item.key(), item.value().sizes().vec());
-  for (const auto& item : net.named_buffers()) expected.emplace_back(item.key(), item.value().sizes().vec());
-
-  torch::serialize::InputArchive archive;
-  std::istringstream stream(bytes);
-  archive.load_from(stream);
-  net.load(archive);
-
-  std::size_t i = 0;
-  auto check = [&](const std::string& name, const torch::Tensor& t) {
-    if (i >= expected.size() || expected[i].first != name || t.sizes().vec() != expected[i].second)
-      fail("weights do not fit the architecture (tensor '" + name + "')");
-    if (!torch::isfinite(t).all().item<bool>()) fail("tensor '" + name + "' holds non-finite values");
-    ++i;
-  };
-  for (const auto& item : net.named_parameters()) check(item.key(), item.value());
-  for (const auto& item : net.named_buffers()) check(item.key(), item.value());
+  std::vector<NamedTensor> stored;
+  try {
+    stored = decode_tensors(bytes);
+  } catch (const std::invalid_argument& e) {
+    fail(std::string("weights: ") + e.what());
+  }
+  // Every parameter and buffer of the architecture, in order, with its exact shape: nothing more, nothing less.
+  std::vector<std::pair<std::string, torch::Tensor>> targets;
+  for (const auto& item : net.named_parameters()) targets.emplace_back(item.key(), item.value());
+  for (const auto& item : net.named_buffers()) targets.emplace_back(item.key(), item.value());
+  if (stored.size() != targets.size())
+    fail("weights hold " + std::to_string(stored.size()) + " tensors, the architecture has " +
+         std::to_string(targets.size()));
+  torch::NoGradGuard no_grad;
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    auto& [name, tensor] = targets[i];
+    const NamedTensor& t = stored[i];
+    if (t.name != name || t.shape != tensor.sizes().vec())
+      fail("weights do not fit the architecture (tensor '" + name + "', file has '" + t.name + "')");
+    for (float v : t.values)
+      if (!std::isfinite(v)) fail("tensor '" + name + "' holds non-finite values");
+    const torch::Tensor from = torch::from_blob(const_cast<float*>(t.values.data()), tensor.sizes(), torch::kFloat32);
+    tensor.copy_(from);
+  }
 }
 
 }  // namespace
@@ -71,6 +80,9 @@ ModelPtr import_model(const ModelArtifact& artifact) {
   if (!meta.is_object()) fail("meta is not a JSON object");
   try {
     const std::string format = meta.value("format", std::string());
+    if (format == kOldTorchFormat)
+      fail(std::string("format ") + kOldTorchFormat + " (torch archive) is no longer read: its loader can crash on "
+           "a damaged or hostile file; the model must be retrained");
     if (format != kTorchFormat && format != kTreeFormat)
       fail("unknown format '" + format + "' (expected " + kTorchFormat + " or " + kTreeFormat + ")");
     const auto size = meta.at("weightsBytes").get<std::size_t>();

@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <random>
 #include <thread>
 
 #include "tbml/training/trainer.h"
@@ -70,6 +71,42 @@ TEST_F(ModelIo, DamagedWeightsThrow) {
   ModelArtifact flipped = good;
   flipped.weights[flipped.weights.size() / 2] ^= 0x40;
   EXPECT_THROW(import_model(flipped), std::runtime_error);  // checksum
+}
+
+// Hostile weights: a file whose size and checksum were made to match (written by someone else, not
+// damaged in transit). Every mutation must be refused with std::runtime_error or load a model whose
+// answers are finite probabilities: never a crash, never another exception.
+TEST_F(ModelIo, MutatedWeightsWithMatchingChecksumNeverCrash) {
+  for (ModelType type : {ModelType::kLstm, ModelType::kXgboost}) {
+    const ModelArtifact good = export_model(*train(type));
+    std::mt19937 rng(1234);
+    std::size_t refused = 0, loaded = 0;
+    const auto w = windows(2);
+    for (int i = 0; i < 150; ++i) {
+      std::string bytes = good.weights;
+      switch (i % 3) {
+        case 0:  // flip a few bits
+          for (int k = 0; k < 1 + i % 4; ++k) bytes[rng() % bytes.size()] ^= static_cast<char>(1u << (rng() % 8));
+          break;
+        case 1:  // truncate
+          bytes.resize(rng() % bytes.size());
+          break;
+        default:  // overwrite a run with random bytes
+          for (std::size_t k = rng() % bytes.size(), n = 0; k < bytes.size() && n < 64; ++k, ++n)
+            bytes[k] = static_cast<char>(rng());
+      }
+      try {
+        const ModelPtr m = import_model(with_weights(good, bytes));
+        const auto p = m->predict(w.data(), 2);
+        for (double v : p) EXPECT_TRUE(std::isfinite(v) && v >= 0.0 && v <= 1.0) << to_string(type) << " mutation " << i;
+        ++loaded;
+      } catch (const std::runtime_error&) {
+        ++refused;
+      }
+    }
+    EXPECT_EQ(refused + loaded, 150u);
+    EXPECT_GT(refused, 0u) << to_string(type);
+  }
 }
 
 TEST_F(ModelIo, MismatchedMetaThrows) {
@@ -144,7 +181,10 @@ TEST_F(ModelIo, ErrorsSayWhy) {
   truncated.weights.resize(10);
   EXPECT_NE(message(truncated).find("truncated"), std::string::npos) << message(truncated);
   const auto torch_damage = message(with_weights(good, good.weights.substr(0, good.weights.size() - 100)));
-  EXPECT_NE(torch_damage.find("cannot import model: torch"), std::string::npos) << torch_damage;
+  EXPECT_NE(torch_damage.find("cannot import model: weights: tensor file truncated"), std::string::npos) << torch_damage;
+  ModelArtifact old_format = good;
+  old_format.meta["format"] = "tbml-torch-1";
+  EXPECT_NE(message(old_format).find("no longer read"), std::string::npos) << message(old_format);
   ModelArtifact wider = good;
   wider.meta["architecture"]["channels"][0] = 5;
   EXPECT_NE(message(wider).find("do not fit the architecture"), std::string::npos) << message(wider);
