@@ -22,5 +22,7 @@ ctest --output-on-failure -j2 --timeout 300
 # coverage-guided run per harness (scripts/fuzz.sh runs them longer).
 if [ "${1:-}" != "--sanitize" ]; then
   "$root/scripts/fuzz.sh" "${TBML_FUZZ_SECONDS:-10}"
+  # The concurrency tests under ThreadSanitizer (their own build, only the targets they need).
+  "$root/scripts/tsan.sh"
 fi
 echo "build and tests took $(( $(date +%s) - start )) s"

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# ThreadSanitizer build (build-tsan/) of the tests that exercise the service's concurrency: the training
+# queue and its workers, the model registry, snapshot publication, outcome tracking, the storage writer
+# and storage shutdown, pair state ingest against readers, and the poller against the core simulator.
+# Only these targets are built (libtorch is not instrumented, so torch-backed tests would report its
+# threads, not ours). Any race report fails the run.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="${TBML_TSAN_BUILD_DIR:-$root/build-tsan}"
+targets=(models_test_training_queue models_test_training_queue_failures models_test_model_registry
+         ensemble_test_snapshot_store ensemble_test_outcome_tracker storage_test_storage_writer
+         storage_test_storage market_test_pair_state sim_test_poller_core_sim)
+start=$(date +%s)
+"$root/scripts/setup.sh"
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTBML_SANITIZE_THREAD=ON -DTBML_BUILD_BENCH=OFF >/dev/null
+cmake --build "$build" -j"$(nproc)" --target "${targets[@]}" >/dev/null
+echo "tsan: build took $(( $(date +%s) - start )) s"
+export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
+failed=0
+for t in "${targets[@]}"; do
+  if "$build/tests/$t" >"$build/$t.log" 2>&1; then
+    echo "tsan: $t ok ($(grep -o '[0-9]* tests\? from [0-9]* test suites\? ran' "$build/$t.log" | head -1))"
+  else
+    echo "tsan: $t FAILED (log $build/$t.log):"
+    grep -m10 -E "WARNING: ThreadSanitizer|FAILED|SUMMARY" "$build/$t.log" || tail -10 "$build/$t.log"
+    failed=1
+  fi
+done
+echo "tsan: took $(( $(date +%s) - start )) s"
+exit $failed
