@@ -62,6 +62,7 @@ PredictionQuery prediction_query(const RouteRequest& req) {
   PredictionQuery q;
   q.strategy = query_value(req, "strategy");
   q.model = query_value(req, "model");
+  q.horizon = query_value(req, "horizon");
   if (auto e = query_value(req, "ensemble")) {
     if (*e == "true" || *e == "1") q.ensemble = true;
     else if (*e == "false" || *e == "0") q.ensemble = false;
@@ -185,35 +186,38 @@ RouteTable make_route_table(Service& svc) {
     bool has_since = false;
     std::int64_t since = query_int64(req, "since", 0, std::numeric_limits<std::int64_t>::max() / 2, &has_since);
     return json_reply(svc.history(pair, limit, has_since ? std::optional<std::int64_t>(since) : std::nullopt,
-                                  query_value(req, "model")));
+                                  query_value(req, "model"), query_value(req, "horizon")));
   });
   get("/api/features/:pair", [&svc](const RouteRequest& req) {
     return json_reply(svc.features(normalize_pair(pair_param(req))));
   });
   post("/api/train/:pair/ensemble", [&svc](const RouteRequest& req) {
-    return from_reply(svc.train(normalize_pair(pair_param(req)), std::nullopt, parse_json_body(req, true)));
+    return from_reply(svc.train(normalize_pair(pair_param(req)), std::nullopt, parse_json_body(req, true),
+                                query_value(req, "horizon")));
   });
   post("/api/train/:pair/:modelType", [&svc](const RouteRequest& req) {
     return from_reply(
-        svc.train(normalize_pair(pair_param(req)), req.params.at("modelType"), parse_json_body(req, true)));
+        svc.train(normalize_pair(pair_param(req)), req.params.at("modelType"), parse_json_body(req, true),
+                  query_value(req, "horizon")));
   });
   get("/api/training/queue", [&svc](const RouteRequest&) { return json_reply(svc.training_queue()); });
   del("/api/training/job/:id", [&svc](const RouteRequest& req) { return from_reply(svc.cancel_job(req.params.at("id"))); });
   get("/api/models/:pair/status", [&svc](const RouteRequest& req) {
-    return json_reply(svc.model_status(normalize_pair(pair_param(req))));
+    return json_reply(svc.model_status(normalize_pair(pair_param(req)), query_value(req, "horizon")));
   });
   get("/api/models/:pair/compare", [&svc](const RouteRequest& req) {
-    return json_reply(svc.model_compare(normalize_pair(pair_param(req))));
+    return json_reply(svc.model_compare(normalize_pair(pair_param(req)), query_value(req, "horizon")));
   });
   get("/api/models/:pair/:modelType/predict", [&svc](const RouteRequest& req) {
-    return json_reply(svc.model_predict(normalize_pair(pair_param(req)), req.params.at("modelType")));
+    return json_reply(
+        svc.model_predict(normalize_pair(pair_param(req)), req.params.at("modelType"), query_value(req, "horizon")));
   });
   post("/api/models/:pair/rebuild", [&svc](const RouteRequest& req) {
-    parse_json_body(req, true);
-    return from_reply(svc.rebuild(normalize_pair(pair_param(req))));
+    return from_reply(
+        svc.rebuild(normalize_pair(pair_param(req)), parse_json_body(req, true), query_value(req, "horizon")));
   });
   get("/api/ensemble/:pair/stats", [&svc](const RouteRequest& req) {
-    return json_reply(svc.ensemble_stats(normalize_pair(pair_param(req))));
+    return json_reply(svc.ensemble_stats(normalize_pair(pair_param(req)), query_value(req, "horizon")));
   });
   post("/api/ensemble/:pair/weights", [&svc](const RouteRequest& req) {
     // An empty body reaches the weights validation, which names the fields it needs.

@@ -114,6 +114,7 @@ nlohmann::json TrainingJob::to_json() const {
   return {{"id", id},
           {"pair", pair},
           {"modelType", to_string(type)},
+          {"horizon", horizon ? nlohmann::json(horizon) : nlohmann::json(nullptr)},
           {"status", to_string(status)},
           {"priority", priority},
           {"reason", to_string(reason)},

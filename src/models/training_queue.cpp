@@ -30,9 +30,16 @@ TrainingQueue::~TrainingQueue() { stop(std::chrono::milliseconds(0)); }
 
 std::string TrainingQueue::next_id_locked() { return "job-" + std::to_string(next_id_++); }
 
-bool TrainingQueue::running_key_locked(const std::string& pair, ModelType type) const {
+namespace {
+// One piece of work: a job per (pair, model type, horizon) at a time.
+bool same_work(const TrainingJob& job, const std::string& pair, ModelType type, std::size_t horizon) {
+  return job.pair == pair && job.type == type && job.horizon == horizon;
+}
+}  // namespace
+
+bool TrainingQueue::running_key_locked(const TrainingJob& job) const {
   for (const auto& [id, r] : running_) {
-    if (r.job.pair == pair && r.job.type == type) return true;
+    if (same_work(r.job, job.pair, job.type, job.horizon)) return true;
   }
   return false;
 }
@@ -46,10 +53,11 @@ EnqueueResult TrainingQueue::enqueue(const EnqueueRequest& request) {
     result.message = "training queue is shutting down";
     return result;
   }
-  const std::string what = request.pair + "/" + to_string(request.type);
+  const std::string what = request.pair + "/" + to_string(request.type) +
+                           (request.horizon ? " (horizon " + std::to_string(request.horizon) + ")" : "");
 
   for (Queued& q : queued_) {
-    if (q.job.pair != request.pair || q.job.type != request.type) continue;
+    if (!same_work(q.job, request.pair, request.type, request.horizon)) continue;
     q.job.priority = std::max(q.job.priority, request.priority);
     if (request.reason == JobReason::kManual) q.not_before = 0;  // a person asked: skip the backoff
     work_cv_.notify_all();
@@ -61,7 +69,7 @@ EnqueueResult TrainingQueue::enqueue(const EnqueueRequest& request) {
   }
   for (const auto& [id, r] : running_) {
     // A job that is being cancelled no longer counts: a new one may queue behind it.
-    if (r.job.pair != request.pair || r.job.type != request.type || r.cancel->load()) continue;
+    if (!same_work(r.job, request.pair, request.type, request.horizon) || r.cancel->load()) continue;
     result.outcome = EnqueueOutcome::kDeduplicated;
     result.job_id = id;
     result.deduplicated = true;
@@ -71,7 +79,7 @@ EnqueueResult TrainingQueue::enqueue(const EnqueueRequest& request) {
 
   const std::int64_t now = steady_ms();
   if (is_automatic(request.reason)) {
-    auto it = last_finished_.find({request.pair, request.type});
+    auto it = last_finished_.find({request.pair, request.type, request.horizon});
     if (it != last_finished_.end()) {
       const std::int64_t elapsed = now - it->second;
       if (elapsed < options_.cooldown.count()) {
@@ -92,6 +100,7 @@ EnqueueResult TrainingQueue::enqueue(const EnqueueRequest& request) {
   q.job.id = next_id_locked();
   q.job.pair = request.pair;
   q.job.type = request.type;
+  q.job.horizon = request.horizon;
   q.job.priority = request.priority;
   q.job.overrides = request.overrides;
   q.job.reason = request.reason;
@@ -113,7 +122,7 @@ void TrainingQueue::add_history_locked(TrainingJob job) {
     case JobStatus::kCancelled: ++totals_.cancelled; break;
     default: break;
   }
-  last_finished_[{job.pair, job.type}] = steady_ms();
+  last_finished_[{job.pair, job.type, job.horizon}] = steady_ms();
   history_.push_front(std::move(job));
   while (history_.size() > options_.history) history_.pop_back();
 }
@@ -142,17 +151,18 @@ bool TrainingQueue::cancel(const std::string& id) {
   return true;
 }
 
-std::size_t TrainingQueue::cancel_pair(const std::string& pair) {
+std::size_t TrainingQueue::cancel_pair(const std::string& pair, std::optional<std::size_t> horizon) {
   std::lock_guard lock(mutex_);
+  auto matches = [&](const TrainingJob& j) { return j.pair == pair && (!horizon || j.horizon == *horizon); };
   std::size_t n = 0;
   for (std::size_t i = queued_.size(); i-- > 0;) {
-    if (queued_[i].job.pair == pair) {
+    if (matches(queued_[i].job)) {
       cancel_queued_locked(i, "cancelled while queued");
       ++n;
     }
   }
   for (auto& [id, r] : running_) {
-    if (r.job.pair == pair) {
+    if (matches(r.job)) {
       r.cancel->store(true);
       ++n;
     }
@@ -164,7 +174,7 @@ std::optional<std::size_t> TrainingQueue::pick_locked(std::int64_t now, std::int
   std::optional<std::size_t> best;
   for (std::size_t i = 0; i < queued_.size(); ++i) {
     const Queued& q = queued_[i];
-    if (running_key_locked(q.job.pair, q.job.type)) continue;  // its predecessor is still winding down
+    if (running_key_locked(q.job)) continue;  // its predecessor is still winding down
     if (q.not_before > now) {
       *next_wakeup = std::min(*next_wakeup, q.not_before);
       continue;
@@ -273,6 +283,7 @@ void TrainingQueue::schedule_retry_locked(TrainingJob& failed) {
   q.job.id = next_id_locked();
   q.job.pair = failed.pair;
   q.job.type = failed.type;
+  q.job.horizon = failed.horizon;
   q.job.priority = failed.priority;
   q.job.overrides = failed.overrides;
   q.job.reason = JobReason::kRetry;

@@ -40,8 +40,9 @@ OutcomeTrackerOptions tracker_options(const Config& c) {
 Service::Impl::Impl(ServiceOptions o)
     : options(std::move(o)),
       cfg(options.config),
-      market(std::make_shared<MarketData>(options.config.market.buffer_capacity)),
-      tracker(tracker_options(options.config)) {
+      market(std::make_shared<MarketData>(options.config.market.buffer_capacity)) {
+  for (std::size_t h : cfg.ml.horizons) tracks.emplace(h, std::make_unique<HorizonTrack>(h, tracker_options(cfg)));
+  if (!tracks.count(cfg.ml.horizon)) throw ConfigError("ml.horizons must include ml.horizon");
   EnsembleDefaults defaults;
   defaults.strategy = parse_strategy(cfg.ensemble.strategy);
   defaults.weights = cfg.ensemble.weights;
@@ -68,57 +69,59 @@ void Service::Impl::on_new_candles(const std::string& pair, std::size_t added) {
   Series fresh = state->copy_series(added);
   const std::int64_t now = now_ms();
   store(CandleBatch{pair, fresh.candles});
-
-  // Resolve predictions whose horizon has now passed, and let realised skill move the weights.
-  auto resolved = tracker.on_candles(pair, fresh.candles, now);
-  for (const auto& r : resolved) {
-    OutcomeUpdate u;
-    u.pair = pair;
-    u.candle_ts = r.prediction.candle_ts;
-    u.outcome = r.outcome == 1;
-    u.resolved_at = r.resolved_at;
-    store(u);  // empty model: every model's and the ensemble's prediction for that candle
+  for (auto& [h, t] : tracks) {
+    resolve_outcomes(*t, *state, fresh.candles, now);
+    refresh_prediction(pair, *t, true);
   }
-  if (!resolved.empty()) update_dynamic_weights(pair);
-  if (volatility) {
-    const Series recent = state->copy_series(std::min<std::size_t>(state->size(), 4 * cfg.ml.horizon + 600));
-    for (const auto& r : volatility->resolve(pair, recent.candles, now)) {
-      VolatilityOutcomeUpdate u;
-      u.pair = pair;
-      u.candle_ts = r.candle_ts;
-      u.horizon = static_cast<int>(r.horizon);
-      u.realised_variance = r.realised_variance;
-      u.realised_return = r.realised_return;
-      u.resolved_at = r.resolved_at;
-      store(u);
-    }
-    if (cfg.training.auto_train) volatility->ensure(pair, state->size());
-  }
-
-  refresh_prediction(pair, true);
   if (cfg.training.auto_train && lifecycle) lifecycle->ensure_models(pair);
 }
 
-SnapshotPtr Service::Impl::refresh_prediction(const std::string& pair, bool record) {
+void Service::Impl::resolve_outcomes(HorizonTrack& t, const PairState& state, const std::vector<Candle>& fresh,
+                                     std::int64_t now) {
+  const std::string& pair = state.pair();
+  // Predictions whose horizon has now passed, and realised skill moving this horizon's weights.
+  const std::vector<OutcomeUpdate> resolved = t.resolve(pair, fresh, now);
+  for (const auto& u : resolved) store(u);
+  if (!resolved.empty()) update_dynamic_weights(pair, t);
+  if (!t.volatility) return;
+  const Series recent = state.copy_series(std::min<std::size_t>(state.size(), 4 * t.horizon() + 600));
+  for (const auto& r : t.volatility->resolve(pair, recent.candles, now)) {
+    VolatilityOutcomeUpdate u;
+    u.pair = pair;
+    u.candle_ts = r.candle_ts;
+    u.horizon = static_cast<int>(r.horizon);
+    u.realised_variance = r.realised_variance;
+    u.realised_return = r.realised_return;
+    u.resolved_at = r.resolved_at;
+    store(u);
+  }
+  if (cfg.training.auto_train) t.volatility->ensure(pair, state.size());
+}
+
+void Service::Impl::refresh_all(const std::string& pair, bool record) {
+  for (auto& [h, t] : tracks) refresh_prediction(pair, *t, record);
+}
+
+SnapshotPtr Service::Impl::refresh_prediction(const std::string& pair, HorizonTrack& t, bool record) {
   std::lock_guard lock(predict_mutex);
   auto state = market->find(pair);
   if (!state) return nullptr;
   std::vector<ModelPtr> models;
   std::map<std::string, int> versions;  // the registry's version: a model's own info() predates saving
-  for (ModelType t : enabled) {
-    ServingModel serving = registry.serving(pair, t);
+  for (ModelType type : enabled) {
+    ServingModel serving = t.registry.serving(pair, type);
     if (!serving.model) continue;
     models.push_back(serving.model);
-    versions[to_string(t)] = serving.version;
+    versions[to_string(type)] = serving.version;
   }
   // No member serves: once a candidate has been trained and turned away, the pair still gets the honest
   // answer (the base rate, edge none); before any training finished it stays a 503 with the state.
   std::string rejected_reason;
   if (models.empty()) {
-    for (ModelType t : enabled) {
-      auto run = registry.last_run(pair, t);
+    for (ModelType type : enabled) {
+      auto run = t.registry.last_run(pair, type);
       if (run && run->outcome == RunOutcome::kRejected)
-        rejected_reason += (rejected_reason.empty() ? "" : "; ") + to_string(t) + ": " + run->reason;
+        rejected_reason += (rejected_reason.empty() ? "" : "; ") + to_string(type) + ": " + run->reason;
     }
     if (rejected_reason.empty()) return nullptr;
   }
@@ -130,7 +133,7 @@ SnapshotPtr Service::Impl::refresh_prediction(const std::string& pair, bool reco
   PredictionMeta meta;
   meta.pair = pair;
   meta.data_timestamp = data_ts;
-  meta.horizon = cfg.ml.horizon;
+  meta.horizon = t.horizon();
   auto snapshot = std::make_shared<PredictionSnapshot>(run_models(models, window.data(), rows, width, meta));
   if (models.empty()) {
     snapshot->base_rate_only = true;
@@ -139,8 +142,8 @@ SnapshotPtr Service::Impl::refresh_prediction(const std::string& pair, bool reco
   {
     // The climatology the edge test compares with, from the same label rule as training.
     const Series history = state->copy_series(cfg.training.max_candles);
-    snapshot->volatility = volatility_json(pair, history, record);
-    const std::vector<Window> labelled = eligible_windows(history, 1, cfg.ml.horizon);
+    snapshot->volatility = volatility_json(t, pair, history, record);
+    const std::vector<Window> labelled = eligible_windows(history, 1, t.horizon());
     std::size_t up = 0;
     for (const Window& w : labelled) up += w.label;
     snapshot->base_rate_windows = labelled.size();
@@ -151,17 +154,17 @@ SnapshotPtr Service::Impl::refresh_prediction(const std::string& pair, bool reco
     if (it != versions.end()) m.version = it->second;
   }
   for (const auto& m : snapshot->models) metrics.observe_inference(m.model, m.inference_us / 1e6);
-  snapshots.publish(snapshot);
+  t.snapshots.publish(snapshot);
 
   if (record && !snapshot->models.empty()) {
     auto candle = state->latest_candle();
-    PairEnsembleView settings = ensemble_view(pair);
+    PairEnsembleView settings = ensemble_view(pair, t);
     try {
       if (candle && candle->timestamp == data_ts) {
-        tracker.record(tracked_from_snapshot(*snapshot, candle->close, settings.decision.weights));
+        t.tracker.record(tracked_from_snapshot(*snapshot, candle->close, settings.decision.weights));
       }
     } catch (const std::exception& e) {
-      log->warn("{}: prediction not tracked: {}", pair, e.what());
+      log->warn("{} h={}: prediction not tracked: {}", pair, t.horizon(), e.what());
     }
     const std::int64_t now = now_ms();
     for (const auto& m : snapshot->models) {
@@ -173,7 +176,7 @@ SnapshotPtr Service::Impl::refresh_prediction(const std::string& pair, bool reco
       r.confidence = confidence_of(m.probability);
       r.direction = direction_of(m.probability);
       r.candle_ts = data_ts;
-      r.horizon = static_cast<int>(cfg.ml.horizon);
+      r.horizon = static_cast<int>(t.horizon());
       r.model_version = m.version;
       r.created_at = now;
       store(r);
@@ -189,7 +192,7 @@ SnapshotPtr Service::Impl::refresh_prediction(const std::string& pair, bool reco
     e.confidence = c.confidence;
     e.direction = c.direction;
     e.candle_ts = data_ts;
-    e.horizon = static_cast<int>(cfg.ml.horizon);
+    e.horizon = static_cast<int>(t.horizon());
     e.created_at = now;
     store(e);
   }
@@ -199,43 +202,16 @@ SnapshotPtr Service::Impl::refresh_prediction(const std::string& pair, bool reco
 // ---------------------------------------------------------------------------------------------------
 // Ensemble settings
 
-PairEnsembleView Service::Impl::ensemble_view(const std::string& pair) const {
-  PairEnsembleSettings configured = ensemble_config->get(pair);
-  PairEnsembleView v;
-  v.configured = configured.weights;
-  v.strategy = configured.strategy;
-  {
-    std::shared_lock lock(decisions_mutex);
-    if (auto st = stacked.find(pair); st != stacked.end()) v.stacked = st->second;
-    auto it = decisions.find(pair);
-    if (it != decisions.end()) {
-      v.decision = it->second;
-      return v;
-    }
-  }
-  v.decision.weights = v.configured;
-  v.decision.reason = "configured weights (no realised outcomes yet)";
-  return v;
+PairEnsembleView Service::Impl::ensemble_view(const std::string& pair, const HorizonTrack& t) const {
+  return t.view(pair, ensemble_config->get(pair));
 }
 
-void Service::Impl::update_dynamic_weights(const std::string& pair) {
-  PairEnsembleView v = ensemble_view(pair);
-  WeightDecision d = tracker.decide_weights(pair, v.configured, cfg.ensemble.auto_update_weights);
-  bool changed = d.weights != v.decision.weights;
-  // The stacked meta-learner over the members that vote now (those with a real edge), on the resolved
-  // live predictions: out of sample for the members that made them.
-  std::vector<std::string> voting;
-  if (SnapshotPtr snap = snapshots.get(pair))
-    for (const auto& m : snap->models)
-      if (m.has_edge()) voting.push_back(m.model);
-  auto fit = std::make_shared<const StackedFit>(fit_stacked(tracker.window(pair), voting));
-  {
-    std::unique_lock lock(decisions_mutex);
-    decisions[pair] = d;
-    stacked[pair] = std::move(fit);
-  }
-  if (changed && d.dynamic) {
-    store(WeightChange{0, pair, now_ms(), to_string(v.strategy), d.weights, "dynamic: " + d.reason});
+void Service::Impl::update_dynamic_weights(const std::string& pair, HorizonTrack& t) {
+  const PairEnsembleSettings configured = ensemble_config->get(pair);
+  if (auto d = t.refit(pair, configured, cfg.ensemble.auto_update_weights)) {
+    // The default horizon's reason reads as before; another horizon's names it.
+    const std::string tag = t.horizon() == cfg.ml.horizon ? "dynamic: " : "dynamic (h=" + std::to_string(t.horizon()) + "): ";
+    store(WeightChange{0, pair, now_ms(), to_string(configured.strategy), d->weights, tag + d->reason});
   }
 }
 
@@ -307,7 +283,7 @@ void Service::start() {
   d.load_models();
   d.start_queue();
   d.start_volatility();
-  for (const auto& pair : d.market->pairs()) d.refresh_prediction(pair, false);
+  for (const auto& pair : d.market->pairs()) d.refresh_all(pair, false);
   if (d.options.demo) d.start_demo_core();
   d.start_poller();
   d.scheduler = std::thread([&d] { d.scheduler_loop(); });
@@ -327,7 +303,8 @@ void Service::stop(int deadline_ms) {
   // A training run takes minutes, so waiting for it is pointless: cancel at once, which ends it after
   // the batch in progress (the trainer checks between batches); the serving model is untouched.
   if (d.lifecycle) d.lifecycle->stop(std::chrono::milliseconds(0));
-  if (d.volatility) d.volatility->stop();
+  for (auto& [h, t] : d.tracks)
+    if (t->volatility) t->volatility->stop();
   if (d.demo_server) d.demo_server->stop();
   // Everything queued is committed; only writes that keep failing (disk full, locked database) are given
   // up, at the deadline less a margin for the final WAL checkpoint, and counted as lost in the log.

@@ -1,6 +1,7 @@
 #pragma once
-// The Service's private state, shared by the files that implement it: service.cpp (start-up, shutdown,
-// the candle path and training) and service_queries.cpp (the JSON bodies of the routes).
+// The Service's private state, shared by the files that implement it: service.cpp (shutdown, the candle
+// path), service_startup.cpp, service_horizons.cpp (the horizon dimension) and service_*queries.cpp (the
+// JSON bodies of the routes). Every configured horizon is a HorizonTrack; one lifecycle trains them all.
 #include <atomic>
 #include <chrono>
 #include <optional>
@@ -22,6 +23,8 @@
 #include "tbml/models/model_registry.h"
 #include "tbml/models/training_queue.h"
 #include "tbml/training/model_lifecycle.h"
+#include "tbml/service/horizon_track.h"
+#include "tbml/service/horizons.h"
 #include "tbml/service/metrics.h"
 #include "tbml/service/service.h"
 #include "tbml/sim/core_sim_server.h"
@@ -40,15 +43,6 @@ Strategy require_strategy(const std::optional<std::string>& raw, Strategy fallba
 // Key of the kv row holding a pair's ensemble settings set through the API.
 std::string ensemble_kv_key(const std::string& pair);
 
-// What a pair's ensemble uses now: configured weights and strategy (config, then POST
-// /api/ensemble/:pair/weights) and the weights in force after realised skill had its say.
-struct PairEnsembleView {
-  WeightMap configured;
-  Strategy strategy = Strategy::kWeighted;
-  WeightDecision decision;
-  std::shared_ptr<const StackedFit> stacked;  // the `stacked` strategy's meta-learner (may hold no model)
-};
-
 struct Service::Impl {
   explicit Impl(ServiceOptions o);
 
@@ -63,11 +57,10 @@ struct Service::Impl {
   std::shared_ptr<MarketData> market;
   std::unique_ptr<CoreSimServer> demo_server;
   std::unique_ptr<Poller> poller;
-  ModelRegistry registry;
-  std::unique_ptr<volatility::VolatilityServing> volatility;  // the second target: size of the next moves
+  // One per configured horizon (ml.horizons), built in the constructor and never changed afterwards, so
+  // reading the map needs no lock. Each holds its models, answers, outcomes, weights and volatility.
+  std::map<std::size_t, std::unique_ptr<HorizonTrack>> tracks;
   std::unique_ptr<ModelLifecycle> lifecycle;  // the training queue and each model's way to serving
-  SnapshotStore snapshots;
-  OutcomeTracker tracker;
   Metrics metrics;
 
   // Storage may be unavailable at run time: a fault leaves the service serving, and health says why.
@@ -76,10 +69,7 @@ struct Service::Impl {
   std::string model_save_error;  // the last failed model save, for health (set by the lifecycle)
   std::int64_t last_save_ms = 0;
 
-  std::unique_ptr<EnsembleSettings> ensemble_config;
-  mutable std::shared_mutex decisions_mutex;
-  std::map<std::string, WeightDecision> decisions;
-  std::map<std::string, std::shared_ptr<const StackedFit>> stacked;  // refitted when outcomes resolve
+  std::unique_ptr<EnsembleSettings> ensemble_config;  // shared by the horizons
 
   // Serialises the per-candle prediction path per pair (poller thread vs. a freshly published model).
   std::mutex predict_mutex;
@@ -98,19 +88,31 @@ struct Service::Impl {
   void start_demo_core();
   void start_poller();
   void start_queue();
-  void start_volatility();  // also loads the stored volatility models
+  void start_volatility();  // one per horizon; also loads the stored volatility models
   void scheduler_loop();
+
+  // ---- the horizon dimension (service_horizons.cpp) ----
+  HorizonTrack& track(std::size_t horizon) const;  // a configured horizon's; throws std::out_of_range
+  HorizonTrack& default_track() const { return track(cfg.ml.horizon); }
+  // The horizon a request names (absent: ml.horizon); 400 listing ml.horizons otherwise.
+  HorizonTrack& requested_track(const std::optional<std::string>& raw) const;
+  // The configured horizons and whether the pair has an answer at each, for the prediction answer.
+  nlohmann::json horizons_json(const std::string& pair) const;
 
   // ---- the candle path (service.cpp) ----
   void on_new_candles(const std::string& pair, std::size_t added);
-  // Runs the pair's models on its latest window and publishes the snapshot; records it for outcomes.
-  SnapshotPtr refresh_prediction(const std::string& pair, bool record);
-  // The pair's volatility forecast on the latest candle as served JSON; stores it when `record`.
-  nlohmann::json volatility_json(const std::string& pair, const Series& history, bool record);
+  // Resolves one horizon's outcomes and volatility forecasts that the new candles complete.
+  void resolve_outcomes(HorizonTrack& t, const PairState& state, const std::vector<Candle>& fresh, std::int64_t now);
+  // Runs the horizon's models on the pair's latest window and publishes the snapshot; records it for
+  // outcomes when `record`.
+  SnapshotPtr refresh_prediction(const std::string& pair, HorizonTrack& t, bool record);
+  void refresh_all(const std::string& pair, bool record);  // every horizon
+  // The pair's volatility forecast at the horizon on the latest candle as served JSON; stores it when `record`.
+  nlohmann::json volatility_json(HorizonTrack& t, const std::string& pair, const Series& history, bool record);
 
   // ---- ensemble settings ----
-  PairEnsembleView ensemble_view(const std::string& pair) const;
-  void update_dynamic_weights(const std::string& pair);
+  PairEnsembleView ensemble_view(const std::string& pair, const HorizonTrack& t) const;
+  void update_dynamic_weights(const std::string& pair, HorizonTrack& t);
 
   // ---- storage helpers: never throw, record the error for health ----
   void store(StorageOp op);
@@ -124,7 +126,7 @@ struct Service::Impl {
   // ---- helpers for the queries ----
   std::shared_ptr<PairState> require_pair(const std::string& pair) const;  // 404 when unknown
   bool pair_is_stale(const std::string& pair) const;
-  nlohmann::json training_state(const std::string& pair) const;
+  nlohmann::json training_state(const std::string& pair, const HorizonTrack& t) const;
   std::vector<std::string> enabled_names() const;
 };
 

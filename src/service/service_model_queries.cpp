@@ -11,13 +11,35 @@
 
 namespace tbml {
 
+namespace {
+
+// A POST's horizon: the query parameter or the body field "horizon" (a positive integer or its digits),
+// taken out of the body so the rest of it is validated as before. Both given and different: 400.
+std::optional<std::string> take_horizon(const std::optional<std::string>& query, nlohmann::json& body) {
+  if (!body.is_object() || !body.contains("horizon")) return query;
+  const nlohmann::json v = body["horizon"];
+  body.erase("horizon");
+  std::string raw;
+  if (v.is_number_unsigned()) raw = std::to_string(v.get<std::uint64_t>());
+  else if (v.is_string()) raw = v.get<std::string>();
+  else raw = v.dump();  // rejected by require_horizon, which names the valid ones
+  if (query && *query != raw)
+    throw bad_request("horizon is given as " + query->substr(0, 40) + " in the query and as " + raw.substr(0, 40) +
+                      " in the body");
+  return raw;
+}
+
+}  // namespace
+
 // ---------------------------------------------------------------------------------------------------
 // Training
 
 Reply Service::train(const std::string& pair, const std::optional<std::string>& model_type,
-                     const nlohmann::json& body) {
+                     const nlohmann::json& raw_body, const std::optional<std::string>& raw_horizon) {
   Impl& d = *impl_;
   d.require_pair(pair);
+  nlohmann::json body = raw_body;
+  const std::size_t horizon = d.requested_track(take_horizon(raw_horizon, body)).horizon();
   std::vector<ModelType> types;
   if (model_type) {
     ModelType t = require_model_type(*model_type);
@@ -36,16 +58,17 @@ Reply Service::train(const std::string& pair, const std::optional<std::string>& 
   nlohmann::json jobs = nlohmann::json::array();
   bool any = false;
   for (ModelType t : types) {
-    auto r = d.lifecycle->request_training(pair, t, JobReason::kManual, overrides);
+    auto r = d.lifecycle->request_training(pair, t, JobReason::kManual, overrides, horizon);
     nlohmann::json j = r.to_json();
     j["modelType"] = to_string(t);
+    j["horizon"] = horizon;
     jobs.push_back(j);
     any = any || r.ok();
   }
   if (!any)
     throw unavailable("Training not queued", jobs.front().value("message", "the training queue refused the job"),
                       {{"jobs", jobs}});
-  return Reply{202, {{"pair", pair}, {"jobs", jobs}, {"overrides", overrides.to_json()},
+  return Reply{202, {{"pair", pair}, {"horizon", horizon}, {"jobs", jobs}, {"overrides", overrides.to_json()},
                      {"message", "Training queued"}, {"timestamp", now_ms()}}};
 }
 
@@ -63,14 +86,16 @@ Reply Service::cancel_job(const std::string& id) {
   return Reply{200, {{"id", id}, {"cancelled", true}, {"timestamp", now_ms()}}};
 }
 
-nlohmann::json Service::model_status(const std::string& pair) const {
+nlohmann::json Service::model_status(const std::string& pair, const std::optional<std::string>& horizon) const {
   impl_->require_pair(pair);
-  nlohmann::json body = impl_->registry.status_json(pair);
+  const HorizonTrack& t = impl_->requested_track(horizon);
+  nlohmann::json body = t.registry.status_json(pair);
+  body["horizon"] = t.horizon();
   body["enabledModels"] = impl_->enabled_names();
   body["featureCount"] = FeaturePipeline::width();
   body["featureVersion"] = FeaturePipeline::version();
-  if (impl_->volatility) {
-    nlohmann::json st = impl_->volatility->status(pair);
+  if (t.volatility) {
+    nlohmann::json st = t.volatility->status(pair);
     st.erase("report");  // the full report is in /compare
     body["volatility"] = st;
   }
@@ -78,24 +103,35 @@ nlohmann::json Service::model_status(const std::string& pair) const {
   return body;
 }
 
-Reply Service::rebuild(const std::string& pair) {
+Reply Service::rebuild(const std::string& pair, const nlohmann::json& raw_body,
+                       const std::optional<std::string>& raw_horizon) {
   Impl& d = *impl_;
   d.require_pair(pair);
-  std::size_t cancelled = d.lifecycle->cancel_pair(pair);
-  d.registry.clear(pair);
-  d.snapshots.erase(pair);
-  if (d.volatility) {
-    d.volatility->drop(pair);
-    d.volatility->request(pair);
-  }
+  nlohmann::json body = raw_body;
+  const std::optional<std::string> named = take_horizon(raw_horizon, body);
+  // Every horizon unless one is named; the default horizon's jobs go first (lifecycle priority).
+  std::vector<std::size_t> horizons = d.lifecycle->horizons();
+  if (named) horizons = {d.requested_track(named).horizon()};
+  std::size_t cancelled = named ? d.lifecycle->cancel_pair(pair, horizons.front()) : d.lifecycle->cancel_pair(pair);
   nlohmann::json jobs = nlohmann::json::array();
-  for (ModelType t : d.enabled) {
-    auto r = d.lifecycle->request_training(pair, t, JobReason::kRebuild);
-    nlohmann::json j = r.to_json();
-    j["modelType"] = to_string(t);
-    jobs.push_back(j);
+  for (std::size_t h : horizons) {
+    HorizonTrack& track = d.track(h);
+    track.registry.clear(pair);
+    track.snapshots.erase(pair);
+    if (track.volatility) {
+      track.volatility->drop(pair);
+      track.volatility->request(pair);
+    }
+    for (ModelType t : d.enabled) {
+      auto r = d.lifecycle->request_training(pair, t, JobReason::kRebuild, {}, h);
+      nlohmann::json j = r.to_json();
+      j["modelType"] = to_string(t);
+      j["horizon"] = h;
+      jobs.push_back(j);
+    }
   }
   return Reply{202, {{"pair", pair},
+                     {"horizons", horizons},
                      {"featureCount", FeaturePipeline::width()},
                      {"featureVersion", FeaturePipeline::version()},
                      {"cancelledJobs", cancelled},
@@ -107,10 +143,11 @@ Reply Service::rebuild(const std::string& pair) {
 // ---------------------------------------------------------------------------------------------------
 // Ensemble
 
-nlohmann::json Service::ensemble_stats(const std::string& pair) const {
+nlohmann::json Service::ensemble_stats(const std::string& pair, const std::optional<std::string>& horizon) const {
   Impl& d = *impl_;
   d.require_pair(pair);
-  PairEnsembleView s = d.ensemble_view(pair);
+  const HorizonTrack& t = d.requested_track(horizon);
+  PairEnsembleView s = d.ensemble_view(pair, t);
   EnsembleStatsView v;
   v.pair = pair;
   v.strategy = s.strategy;
@@ -118,35 +155,38 @@ nlohmann::json Service::ensemble_stats(const std::string& pair) const {
   v.configured_weights = s.configured;
   v.auto_update = d.cfg.ensemble.auto_update_weights;
   v.min_outcomes = d.cfg.ensemble.min_outcomes;
-  v.stats = d.tracker.stats(pair, s.strategy);
-  v.snapshot = d.snapshots.get(pair);
+  v.stats = t.tracker.stats(pair, s.strategy);
+  v.snapshot = t.snapshots.get(pair);
   v.options.signal_threshold = d.cfg.ensemble.signal_threshold;
   nlohmann::json body = ensemble_stats_json(v);
+  body["horizon"] = t.horizon();
   if (s.stacked) {
     body["stacked"] = {{"fitted", s.stacked->model.has_value()},
                        {"reason", s.stacked->reason},
                        {"model", s.stacked->model ? s.stacked->model->to_json() : nlohmann::json(nullptr)}};
   }
   // Realised skill of the served volatility forecasts: QLIKE against EWMA's on the same candles, coverage.
-  if (d.volatility) body["volatility"] = {{"realised", d.volatility->realised(pair)}, {"model", d.volatility->status(pair)}};
+  if (t.volatility) body["volatility"] = {{"realised", t.volatility->realised(pair)}, {"model", t.volatility->status(pair)}};
   return body;
 }
 
-nlohmann::json Service::model_compare(const std::string& pair) const {
+nlohmann::json Service::model_compare(const std::string& pair, const std::optional<std::string>& horizon) const {
   Impl& d = *impl_;
   d.require_pair(pair);
-  PairEnsembleView s = d.ensemble_view(pair);
+  const HorizonTrack& t = d.requested_track(horizon);
+  PairEnsembleView s = d.ensemble_view(pair, t);
   ModelCompareView v;
   v.pair = pair;
   v.strategy = s.strategy;
   v.weights = s.decision.weights;
-  v.stats = d.tracker.stats(pair, s.strategy);
-  v.snapshot = d.snapshots.get(pair);
+  v.stats = t.tracker.stats(pair, s.strategy);
+  v.snapshot = t.snapshots.get(pair);
   v.options.signal_threshold = d.cfg.ensemble.signal_threshold;
   nlohmann::json body = models_compare_json(v);
+  body["horizon"] = t.horizon();
   // The volatility candidates side by side on the served model's unseen test part, and what is served.
-  if (d.volatility) {
-    const nlohmann::json st = d.volatility->status(pair);
+  if (t.volatility) {
+    const nlohmann::json st = t.volatility->status(pair);
     const nlohmann::json& rep = st["report"];
     body["volatility"] = {{"served", st["served"]},
                           {"state", st["state"]},
@@ -155,10 +195,10 @@ nlohmann::json Service::model_compare(const std::string& pair) const {
                           {"skillVsEwma", rep.is_object() && rep.contains("skillVsEwma") ? rep["skillVsEwma"] : nlohmann::json(nullptr)},
                           {"comparisons", rep.is_object() && rep.contains("comparisons") ? rep["comparisons"] : nlohmann::json(nullptr)},
                           {"reason", st["reason"]},
-                          {"realised", d.volatility->realised(pair)}};
+                          {"realised", t.volatility->realised(pair)}};
   }
   // Held-out metrics from training, next to the realised ones.
-  for (const auto& st : d.registry.status(pair)) {
+  for (const auto& st : t.registry.status(pair)) {
     if (st.info) body["training"][to_string(st.type)] = {{"version", st.version},
                                                          {"test", st.info->report.test.to_json()},
                                                          {"validation", st.info->report.validation.to_json()}};
@@ -169,7 +209,7 @@ nlohmann::json Service::model_compare(const std::string& pair) const {
 nlohmann::json Service::set_weights(const std::string& pair, const nlohmann::json& body) {
   Impl& d = *impl_;
   d.require_pair(pair);
-  PairEnsembleView s = d.ensemble_view(pair);
+  PairEnsembleView s = d.ensemble_view(pair, d.default_track());
   WeightsRequest req = parse_weights_request(body, d.enabled_names(), s.configured);
   if (!req.ok()) {
     std::string msg;
@@ -179,8 +219,8 @@ nlohmann::json Service::set_weights(const std::string& pair, const nlohmann::jso
   }
   if (req.weights) d.ensemble_config->set_weights(pair, *req.weights);
   if (req.strategy) d.ensemble_config->set_strategy(pair, *req.strategy);
-  d.update_dynamic_weights(pair);
-  s = d.ensemble_view(pair);
+  for (auto& [h, t] : d.tracks) d.update_dynamic_weights(pair, *t);
+  s = d.ensemble_view(pair, d.default_track());
   const std::int64_t now = now_ms();
   d.store(WeightChange{0, pair, now, to_string(s.strategy), s.configured, "set through the API"});
   d.store(KvPut{ensemble_kv_key(pair),

@@ -60,14 +60,15 @@ bool Service::Impl::pair_is_stale(const std::string& pair) const {
   return now_ms() - it->second.last_success_ms > 2LL * interval + cfg.core.timeout_ms;
 }
 
-nlohmann::json Service::Impl::training_state(const std::string& pair) const {
+nlohmann::json Service::Impl::training_state(const std::string& pair, const HorizonTrack& t) const {
   nlohmann::json models = nlohmann::json::object();
-  for (const auto& s : registry.status(pair)) {
+  for (const auto& s : t.registry.status(pair)) {
     if (std::find(enabled.begin(), enabled.end(), s.type) == enabled.end()) continue;
     models[to_string(s.type)] = {{"state", to_string(s.state)}, {"reason", s.reason}, {"trained", s.trained}};
   }
   auto state = market->find(pair);
   return {{"models", models},
+          {"horizon", t.horizon()},
           {"dataPoints", state ? state->size() : 0},
           {"minCandlesForTraining", cfg.training.min_candles},
           {"queue", lifecycle ? lifecycle->queue().summary().to_json() : nlohmann::json(nullptr)}};
@@ -103,7 +104,10 @@ nlohmann::json Service::health() const {
   upstream["demo"] = d.demo_server != nullptr;
 
   nlohmann::json pairs = nlohmann::json::object();
-  auto loaded = d.registry.loaded_counts();
+  const HorizonTrack& main = d.default_track();
+  auto loaded = main.registry.loaded_counts();  // the default horizon's, as before horizons were a list
+  nlohmann::json loaded_per_horizon = nlohmann::json::object();
+  for (const auto& [h, t] : d.tracks) loaded_per_horizon[std::to_string(h)] = t->registry.loaded_counts();
   for (const auto& pair : d.market->pairs()) {
     auto state = d.market->find(pair);
     if (!state) continue;
@@ -117,7 +121,8 @@ nlohmann::json Service::health() const {
                         {"rejectedPoints", c.total_rejected},
                         {"modelsLoaded", loaded.count(pair) ? loaded.at(pair) : 0},
                         {"modelsEnabled", d.enabled.size()},
-                        {"hasPrediction", d.snapshots.get(pair) != nullptr}};
+                        {"hasPrediction", main.snapshots.get(pair) != nullptr},
+                        {"horizons", d.horizons_json(pair)}};
     auto it = up.pairs.find(pair);
     if (it != up.pairs.end()) {
       p["lastFetch"] = it->second.last_fetch_ms;
@@ -143,7 +148,8 @@ nlohmann::json Service::health() const {
           {"problems", problems},
           {"upstream", upstream},
           {"pairs", pairs},
-          {"models", {{"enabled", d.enabled_names()}, {"loadedPerPair", loaded}}},
+          {"models", {{"enabled", d.enabled_names()}, {"loadedPerPair", loaded}, {"loadedPerHorizon", loaded_per_horizon}}},
+          {"horizons", {{"default", d.cfg.ml.horizon}, {"configured", d.cfg.ml.horizons}}},
           {"training", d.lifecycle ? d.lifecycle->queue().summary().to_json() : nlohmann::json(nullptr)},
           {"storage", storage},
           {"timestamp", now}};
@@ -161,6 +167,7 @@ nlohmann::json Service::describe() const {
           {"models", impl_->enabled_names()},
           {"strategies", valid_strategy_names()},
           {"horizon", impl_->cfg.ml.horizon},
+          {"horizons", impl_->cfg.ml.horizons},
           {"sequenceLength", impl_->cfg.ml.sequence_length},
           {"timestamp", now_ms()}};
 }
@@ -176,7 +183,7 @@ nlohmann::json Service::features(const std::string& pair) const {
   // Total gain per feature of the serving tree member, summed over its summary columns (null without one).
   nlohmann::json importance = nullptr;
   for (ModelType t : impl_->enabled) {
-    const ModelPtr m = impl_->registry.get(pair, t);
+    const ModelPtr m = impl_->default_track().registry.get(pair, t);
     if (!m) continue;
     const auto gains = m->feature_importance();
     if (gains.empty()) continue;
@@ -205,19 +212,22 @@ nlohmann::json Service::prediction(const std::string& pair, const PredictionQuer
   const auto started = std::chrono::steady_clock::now();
   Impl& d = *impl_;
   d.require_pair(pair);
-  PairEnsembleView settings = d.ensemble_view(pair);
+  HorizonTrack& t = d.requested_track(query.horizon);
+  PairEnsembleView settings = d.ensemble_view(pair, t);
   Strategy strategy = require_strategy(query.strategy, settings.strategy);
   std::optional<std::string> single;
   if (query.model) single = to_string(require_model_type(*query.model));
 
   // Snapshots are published on every new candle and whenever a training run settles: a request only
   // serialises one, it never runs a model.
-  SnapshotPtr snap = d.snapshots.get(pair);
+  SnapshotPtr snap = t.snapshots.get(pair);
   const bool base_rate_answer = snap && snap->models.empty() && snap->base_rate_only && !single && query.ensemble;
   if (!snap || (snap->models.empty() && !base_rate_answer)) {
-    nlohmann::json ctx = {{"pair", pair}, {"training", d.training_state(pair)}};
+    nlohmann::json ctx = {{"pair", pair}, {"horizon", t.horizon()}, {"horizons", d.horizons_json(pair)},
+                          {"training", d.training_state(pair, t)}};
     if (snap) ctx["errors"] = snap->errors;
-    throw unavailable("Models not ready", "No trained model can predict " + pair + " yet", ctx);
+    throw unavailable("Models not ready",
+                      "No trained model can predict " + pair + " at horizon " + std::to_string(t.horizon()) + " yet", ctx);
   }
   if (!single && !query.ensemble) {
     // The default model: the first enabled model type that produced a prediction.
@@ -235,8 +245,9 @@ nlohmann::json Service::prediction(const std::string& pair, const PredictionQuer
                                              settings.decision.reason, settings.stacked.get());
   } catch (const NoPredictionError& e) {
     throw unavailable("Models not ready", e.what(),
-                      {{"pair", pair}, {"errors", e.errors()}, {"training", d.training_state(pair)}});
+                      {{"pair", pair}, {"horizon", t.horizon()}, {"errors", e.errors()}, {"training", d.training_state(pair, t)}});
   }
+  body["horizons"] = d.horizons_json(pair);
   body["responseTime"] = elapsed_ms(started);
   return body;
 }
@@ -248,6 +259,7 @@ nlohmann::json Service::predictions_all(const PredictionQuery& query) const {
   // Validate once, so a bad strategy is a 400 rather than one error per pair.
   require_strategy(query.strategy, Strategy::kWeighted);
   if (query.model) require_model_type(*query.model);
+  const std::size_t horizon = impl_->requested_track(query.horizon).horizon();
   for (const auto& pair : impl_->market->pairs()) {
     try {
       predictions[pair] = prediction(pair, query);
@@ -257,21 +269,25 @@ nlohmann::json Service::predictions_all(const PredictionQuery& query) const {
   }
   return {{"predictions", predictions},
           {"count", predictions.size()},
+          {"horizon", horizon},
           {"unavailable", unavailable_pairs},
           {"timestamp", now_ms()},
           {"responseTime", elapsed_ms(started)}};
 }
 
-nlohmann::json Service::model_predict(const std::string& pair, const std::string& model_type) const {
+nlohmann::json Service::model_predict(const std::string& pair, const std::string& model_type,
+                                      const std::optional<std::string>& horizon) const {
   PredictionQuery q;
   q.model = model_type;
+  q.horizon = horizon;
   return prediction(pair, q);
 }
 
 nlohmann::json Service::history(const std::string& pair, std::size_t limit, std::optional<std::int64_t> since,
-                                std::optional<std::string> model) const {
+                                std::optional<std::string> model, const std::optional<std::string>& horizon) const {
   Impl& d = *impl_;
   d.require_pair(pair);
+  const std::size_t h = d.requested_track(horizon).horizon();
   if (model && *model != "ensemble") *model = to_string(require_model_type(*model));
   Database* db = d.storage ? d.storage->db() : nullptr;
   if (!db) throw unavailable("Storage unavailable", d.storage_problem());
@@ -285,6 +301,7 @@ nlohmann::json Service::history(const std::string& pair, std::size_t limit, std:
   q.limit = limit;
   q.since = since.value_or(0);
   q.model = model.value_or("");
+  q.horizon = static_cast<int>(h);
   nlohmann::json rows = nlohmann::json::array();
   for (const auto& r : db->history(q)) {
     nlohmann::json row = {{"pair", r.pair},
@@ -308,6 +325,7 @@ nlohmann::json Service::history(const std::string& pair, std::size_t limit, std:
     rows.push_back(row);
   }
   return {{"pair", pair},
+          {"horizon", h},
           {"history", rows},
           {"count", rows.size()},
           {"limit", limit},

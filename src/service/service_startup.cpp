@@ -40,7 +40,7 @@ void Service::Impl::restore_state() {
       auto state = market->get_or_create(pair);
       auto r = state->ingest(candles);
       log->info("restored {} candles for {} from storage", r.added, pair);
-      tracker.on_candles(pair, candles, now_ms());
+      for (auto& [h, t] : tracks) t->tracker.on_candles(pair, candles, now_ms());
     }
     for (const auto& pair : market->pairs()) {
       // Weights and strategy set through the API (the weight_changes table keeps their history).
@@ -55,7 +55,7 @@ void Service::Impl::restore_state() {
           log->warn("{}: stored ensemble settings ignored: {}", pair, e.what());
         }
       }
-      update_dynamic_weights(pair);
+      for (auto& [h, t] : tracks) update_dynamic_weights(pair, *t);
     }
   } catch (const std::exception& e) {
     log->error("restoring state from storage failed: {}", e.what());
@@ -66,8 +66,12 @@ void Service::Impl::load_models() {
   ModelStore& model_store = storage->models();
   const auto& names = FeaturePipeline::names();
   for (const auto& entry : model_store.list()) {
-    auto type = parse_model_type(entry.type);
-    if (!type || std::find(enabled.begin(), enabled.end(), *type) == enabled.end()) continue;
+    // "lstm" is the default horizon's, "lstm_h24" horizon 24's; horizons no longer configured are skipped.
+    const auto named = parse_direction_store_type(entry.type, cfg.ml.horizon);
+    if (!named || !tracks.count(named->second)) continue;
+    const auto type = named->first;
+    const std::size_t horizon = named->second;
+    if (std::find(enabled.begin(), enabled.end(), type) == enabled.end()) continue;
     try {
       auto stored = model_store.load_latest(entry.pair, entry.type);
       if (!stored) continue;
@@ -78,14 +82,14 @@ void Service::Impl::load_models() {
                   entry.pair, entry.type, stored->version, info.feature_version);
         continue;
       }
-      if (info.sequence_length != cfg.ml.sequence_length || info.horizon != cfg.ml.horizon) {
+      if (info.sequence_length != cfg.ml.sequence_length || info.horizon != horizon) {
         log->warn("{} {} v{} uses sequence {} / horizon {} but the configuration says {} / {}; retraining",
                   entry.pair, entry.type, stored->version, info.sequence_length, info.horizon,
-                  cfg.ml.sequence_length, cfg.ml.horizon);
+                  cfg.ml.sequence_length, horizon);
         continue;
       }
       market->get_or_create(entry.pair);
-      registry.publish(entry.pair, *type, model, stored->version);
+      track(horizon).registry.publish(entry.pair, type, model, stored->version);
       log->info("loaded {} {} v{} (test accuracy {:.3f}, Brier {:.4f})", entry.pair, entry.type,
                 stored->version, info.report.test.accuracy, info.report.test.brier);
     } catch (const std::exception& e) {
@@ -105,56 +109,57 @@ std::size_t Service::Impl::candle_count(const std::string& pair) const {
   return state ? state->size() : 0;
 }
 
-static std::string volatility_store_type(std::size_t horizon) { return "volatility_h" + std::to_string(horizon); }
-
 void Service::Impl::start_volatility() {
-  volatility::VolatilityServingOptions vo;
-  vo.horizon = cfg.ml.horizon;
-  vo.min_candles = cfg.training.min_candles;
-  vo.max_candles = cfg.training.max_candles;
-  vo.retrain_interval = std::chrono::milliseconds(cfg.training.periodic_interval_ms);
-  vo.retry_after = std::chrono::milliseconds(cfg.training.cooldown_ms);
-  vo.window = cfg.ensemble.window;
-  vo.niceness = cfg.training.niceness;
-  volatility::VolatilityHooks hooks;
-  hooks.series = [this](const std::string& pair, std::size_t max) { return copy_series(pair, max); };
-  const std::string type = volatility_store_type(cfg.ml.horizon);
-  hooks.save = [this, type](const std::string& pair, const nlohmann::json& model, const std::string& bytes,
-                            const nlohmann::json& report) {
-    return storage->models().save(pair, type, nlohmann::json{{"volatility", model}, {"report", report}}, bytes);
-  };
-  hooks.trained = [this](const std::string& pair, const nlohmann::json& report) {
-    TrainingRunRecord rec;
-    rec.pair = pair;
-    rec.model = "volatility";
-    rec.finished_at = now_ms();
-    rec.started_at = rec.finished_at - static_cast<std::int64_t>(report.value("seconds", 0.0) * 1000.0);
-    rec.duration_s = report.value("seconds", 0.0);
-    rec.config = {{"horizon", cfg.ml.horizon}, {"target", "volatility"}};
-    rec.metrics = report;
-    rec.result = "accepted";
-    rec.reason = report.value("reason", std::string());
-    store(rec);
-  };
-  volatility = std::make_unique<volatility::VolatilityServing>(vo, std::move(hooks));
-  for (const auto& entry : storage->models().list()) {
-    if (entry.type != type) continue;
-    try {
-      auto stored = storage->models().load_latest(entry.pair, entry.type);
-      if (!stored) continue;
-      volatility::ServedVolatility served;
-      served.model = std::make_shared<const volatility::VolatilityModel>(
-          volatility::VolatilityModel::from_json(stored->meta.at("volatility"), stored->weights));
-      served.version = stored->version;
-      served.report = stored->meta.value("report", nlohmann::json());
-      market->get_or_create(entry.pair);
-      if (volatility->load(entry.pair, std::move(served)))
-        log->info("loaded {} volatility model v{} (h={})", entry.pair, stored->version, cfg.ml.horizon);
-    } catch (const std::exception& e) {
-      log->error("volatility model {} could not be loaded ({}); it will be retrained", entry.pair, e.what());
+  for (auto& [horizon, t] : tracks) {
+    volatility::VolatilityServingOptions vo;
+    vo.horizon = horizon;
+    vo.min_candles = cfg.training.min_candles;
+    vo.max_candles = cfg.training.max_candles;
+    vo.retrain_interval = std::chrono::milliseconds(cfg.training.periodic_interval_ms);
+    vo.retry_after = std::chrono::milliseconds(cfg.training.cooldown_ms);
+    vo.window = cfg.ensemble.window;
+    vo.niceness = cfg.training.niceness;
+    volatility::VolatilityHooks hooks;
+    hooks.series = [this](const std::string& pair, std::size_t max) { return copy_series(pair, max); };
+    const std::string type = volatility_store_type(horizon);
+    hooks.save = [this, type](const std::string& pair, const nlohmann::json& model, const std::string& bytes,
+                              const nlohmann::json& report) {
+      return storage->models().save(pair, type, nlohmann::json{{"volatility", model}, {"report", report}}, bytes);
+    };
+    hooks.trained = [this, h = horizon](const std::string& pair, const nlohmann::json& report) {
+      TrainingRunRecord rec;
+      rec.pair = pair;
+      rec.model = "volatility";
+      rec.finished_at = now_ms();
+      rec.started_at = rec.finished_at - static_cast<std::int64_t>(report.value("seconds", 0.0) * 1000.0);
+      rec.duration_s = report.value("seconds", 0.0);
+      rec.config = {{"horizon", h}, {"target", "volatility"}};
+      rec.metrics = report;
+      rec.result = "accepted";
+      rec.reason = report.value("reason", std::string());
+      store(rec);
+    };
+    t->volatility = std::make_unique<volatility::VolatilityServing>(vo, std::move(hooks));
+    for (const auto& entry : storage->models().list()) {
+      if (entry.type != type) continue;
+      try {
+        auto stored = storage->models().load_latest(entry.pair, entry.type);
+        if (!stored) continue;
+        volatility::ServedVolatility served;
+        served.model = std::make_shared<const volatility::VolatilityModel>(
+            volatility::VolatilityModel::from_json(stored->meta.at("volatility"), stored->weights));
+        served.version = stored->version;
+        served.report = stored->meta.value("report", nlohmann::json());
+        market->get_or_create(entry.pair);
+        if (t->volatility->load(entry.pair, std::move(served)))
+          log->info("loaded {} volatility model v{} (h={})", entry.pair, stored->version, horizon);
+      } catch (const std::exception& e) {
+        log->error("volatility model {} h={} could not be loaded ({}); it will be retrained", entry.pair, horizon,
+                   e.what());
+      }
     }
+    t->volatility->start();
   }
-  volatility->start();
 }
 
 void Service::Impl::start_demo_core() {
@@ -229,8 +234,10 @@ void Service::Impl::start_queue() {
   LifecycleHooks hooks;
   hooks.series = [this](const std::string& pair, std::size_t max) { return copy_series(pair, max); };
   hooks.candles = [this](const std::string& pair) { return candle_count(pair); };
-  hooks.save = [this](const std::string& pair, const std::string& model, const ModelArtifact& a) {
-    return storage->models().save(pair, model, a.meta, a.weights);
+  hooks.save = [this](const std::string& pair, const std::string& model, std::size_t horizon, const ModelArtifact& a) {
+    const auto type = parse_model_type(model);
+    if (!type) throw std::invalid_argument("unknown model type " + model);
+    return storage->models().save(pair, direction_store_type(*type, horizon, cfg.ml.horizon), a.meta, a.weights);
   };
   hooks.save_problem = [this](const std::string& problem) {
     std::lock_guard lock(storage_mutex);
@@ -250,8 +257,10 @@ void Service::Impl::start_queue() {
     rec.version = r.version;
     store(rec);
   };
-  hooks.settled = [this](const std::string& pair) { refresh_prediction(pair, false); };
-  lifecycle = std::make_unique<ModelLifecycle>(std::move(lo), registry, std::move(hooks));
+  hooks.settled = [this](const std::string& pair, std::size_t horizon) { refresh_prediction(pair, track(horizon), false); };
+  std::map<std::size_t, ModelRegistry*> registries;
+  for (auto& [h, t] : tracks) registries[h] = &t->registry;
+  lifecycle = std::make_unique<ModelLifecycle>(std::move(lo), std::move(registries), std::move(hooks));
 }
 
 }  // namespace tbml

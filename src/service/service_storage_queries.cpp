@@ -99,10 +99,12 @@ std::string Service::metrics_text() const {
   }
   os << "# HELP tbml_model_info Serving models.\n# TYPE tbml_model_info gauge\n";
   for (const auto& pair : d.market->pairs()) {
-    for (const auto& st : d.registry.status(pair)) {
-      if (!st.trained) continue;
-      os << "tbml_model_info{pair=\"" << prometheus_label(pair) << "\",model=\"" << to_string(st.type)
-         << "\",version=\"" << st.version << "\"} 1\n";
+    for (const auto& [h, t] : d.tracks) {
+      for (const auto& st : t->registry.status(pair)) {
+        if (!st.trained) continue;
+        os << "tbml_model_info{pair=\"" << prometheus_label(pair) << "\",model=\"" << to_string(st.type)
+           << "\",horizon=\"" << h << "\",version=\"" << st.version << "\"} 1\n";
+      }
     }
   }
   os << "# HELP tbml_uptime_seconds Seconds since start.\n# TYPE tbml_uptime_seconds gauge\n"

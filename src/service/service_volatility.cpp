@@ -5,13 +5,15 @@
 
 namespace tbml {
 
-nlohmann::json Service::Impl::volatility_json(const std::string& pair, const Series& history, bool record) {
+nlohmann::json Service::Impl::volatility_json(HorizonTrack& t, const std::string& pair, const Series& history,
+                                              bool record) {
+  volatility::VolatilityServing* volatility = t.volatility.get();
   if (!volatility) return {{"available", false}, {"reason", "volatility forecasts are not running"}};
   const volatility::ServedVolatility served = volatility->served(pair);
   const auto f = served.model ? volatility->forecast(pair, history) : std::nullopt;
   if (!f) {
     nlohmann::json st = volatility->status(pair);
-    return {{"available", false}, {"state", st["state"]}, {"reason", st["reason"]}, {"horizon", cfg.ml.horizon}};
+    return {{"available", false}, {"state", st["state"]}, {"reason", st["reason"]}, {"horizon", t.horizon()}};
   }
   const volatility::VolatilityForecast& v = f->served;
   nlohmann::json j = v.to_json();

@@ -169,9 +169,9 @@ void Database::apply_one(const StorageOp& op) {
         "INSERT INTO predictions (pair, model, strategy, probability, confidence, direction, "
         "candle_ts, horizon, model_version, created_at, outcome, resolved_at) "
         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "
-        "ON CONFLICT (pair, model, candle_ts) DO UPDATE SET strategy=excluded.strategy, "
+        "ON CONFLICT (pair, model, horizon, candle_ts) DO UPDATE SET strategy=excluded.strategy, "
         "probability=excluded.probability, confidence=excluded.confidence, "
-        "direction=excluded.direction, horizon=excluded.horizon, "
+        "direction=excluded.direction, "
         "model_version=excluded.model_version, created_at=excluded.created_at, "
         "outcome=COALESCE(predictions.outcome, excluded.outcome), "
         "resolved_at=COALESCE(predictions.resolved_at, excluded.resolved_at)");
@@ -190,9 +190,10 @@ void Database::apply_one(const StorageOp& op) {
   } else if (const auto* u = std::get_if<OutcomeUpdate>(&op)) {
     auto stmt = w.prepare(
         "UPDATE predictions SET outcome = ?1, resolved_at = ?2 "
-        "WHERE pair = ?3 AND candle_ts = ?4 AND (?5 = '' OR model = ?5) AND outcome IS NULL");
+        "WHERE pair = ?3 AND candle_ts = ?4 AND (?5 = '' OR model = ?5) AND (?6 = 0 OR horizon = ?6) "
+        "AND outcome IS NULL");
     stmt.bind(1, u->outcome ? 1 : 0).bind(2, u->resolved_at).bind(3, u->pair);
-    stmt.bind(4, u->candle_ts).bind(5, u->model);
+    stmt.bind(4, u->candle_ts).bind(5, u->model).bind(6, u->horizon);
     stmt.run();
   } else if (const auto* r = std::get_if<TrainingRunRecord>(&op)) {
     auto stmt = w.prepare(
@@ -342,26 +343,27 @@ std::vector<std::string> Database::pairs_with_candles() const {
 std::vector<PredictionRecord> Database::history(const HistoryQuery& query) const {
   static const std::string sql = std::string("SELECT ") + kPredictionColumns +
                                  " FROM predictions WHERE pair = ?1 AND candle_ts >= ?2"
-                                 " AND (?3 = '' OR model = ?3)"
+                                 " AND (?3 = '' OR model = ?3) AND (?5 = 0 OR horizon = ?5)"
                                  " ORDER BY candle_ts DESC, id DESC LIMIT ?4";
   const std::int64_t limit =
       static_cast<std::int64_t>(std::clamp<std::size_t>(query.limit, 1, 10000));
   std::vector<PredictionRecord> out;
   std::lock_guard lock(read_mu_);
   auto stmt = reader_->prepare(sql.c_str());
-  stmt.bind(1, query.pair).bind(2, query.since).bind(3, query.model).bind(4, limit);
+  stmt.bind(1, query.pair).bind(2, query.since).bind(3, query.model).bind(4, limit).bind(5, query.horizon);
   while (stmt.step()) out.push_back(read_prediction(stmt));
   return out;
 }
 
 std::optional<PredictionRecord> Database::find_prediction(const std::string& pair,
                                                           const std::string& model,
-                                                          std::int64_t candle_ts) const {
+                                                          std::int64_t candle_ts, int horizon) const {
   static const std::string sql = std::string("SELECT ") + kPredictionColumns +
-                                 " FROM predictions WHERE pair = ? AND model = ? AND candle_ts = ?";
+                                 " FROM predictions WHERE pair = ?1 AND model = ?2 AND candle_ts = ?3"
+                                 " AND (?4 = 0 OR horizon = ?4) ORDER BY id LIMIT 1";
   std::lock_guard lock(read_mu_);
   auto stmt = reader_->prepare(sql.c_str());
-  stmt.bind(1, pair).bind(2, model).bind(3, candle_ts);
+  stmt.bind(1, pair).bind(2, model).bind(3, candle_ts).bind(4, horizon);
   if (!stmt.step()) return std::nullopt;
   return read_prediction(stmt);
 }

@@ -62,6 +62,7 @@ void check(const PredictionRecord& p) {
 void check(const OutcomeUpdate& u) {
   check_pair(u.pair);
   if (!u.model.empty()) check_model(u.model);
+  if (u.horizon < 0) bad("horizon must not be negative");
   check_time(u.candle_ts, "candle_ts");
   check_time(u.resolved_at, "resolved_at");
 }

@@ -93,6 +93,33 @@ CREATE TABLE volatility_forecasts (
 CREATE INDEX volatility_forecasts_by_pair_time ON volatility_forecasts (pair, candle_ts DESC);
 CREATE INDEX volatility_forecasts_by_created ON volatility_forecasts (created_at);
 )sql",
+      // 3: several horizons (issue #18): a prediction is unique per (pair, model, horizon, candle), so
+      // each horizon's forecast for a candle is its own row. SQLite cannot change a UNIQUE constraint in
+      // place: the table is rebuilt with every row kept.
+      R"sql(
+CREATE TABLE predictions_by_horizon (
+  id            INTEGER PRIMARY KEY,
+  pair          TEXT    NOT NULL,
+  model         TEXT    NOT NULL,
+  strategy      TEXT    NOT NULL DEFAULT '',
+  probability   REAL    NOT NULL CHECK (probability >= 0 AND probability <= 1),
+  confidence    REAL    NOT NULL,
+  direction     TEXT    NOT NULL,
+  candle_ts     INTEGER NOT NULL,
+  horizon       INTEGER NOT NULL,
+  model_version INTEGER NOT NULL DEFAULT 0,
+  created_at    INTEGER NOT NULL,
+  outcome       INTEGER NULL CHECK (outcome IN (0, 1)),
+  resolved_at   INTEGER NULL,
+  UNIQUE (pair, model, horizon, candle_ts)
+);
+INSERT INTO predictions_by_horizon SELECT id, pair, model, strategy, probability, confidence, direction,
+  candle_ts, horizon, model_version, created_at, outcome, resolved_at FROM predictions;
+DROP TABLE predictions;
+ALTER TABLE predictions_by_horizon RENAME TO predictions;
+CREATE INDEX predictions_by_pair_time ON predictions (pair, candle_ts DESC);
+CREATE INDEX predictions_by_created ON predictions (created_at);
+)sql",
   };
   return list;
 }

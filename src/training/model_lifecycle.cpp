@@ -9,13 +9,15 @@
 
 namespace tbml {
 
-int priority_of(JobReason reason) {
+int priority_of(JobReason reason, bool default_horizon) {
+  // Steps of 5 between reasons leave room for the horizon's -1 without reordering the reasons.
+  const int other_horizon = default_horizon ? 0 : 1;
   switch (reason) {
-    case JobReason::kRebuild: return 30;
-    case JobReason::kManual: return 20;
-    case JobReason::kRetry: return 15;
-    case JobReason::kAutoNoModel: return 10;
-    case JobReason::kPeriodic: return 0;
+    case JobReason::kRebuild: return 30 - other_horizon;
+    case JobReason::kManual: return 20 - other_horizon;
+    case JobReason::kRetry: return 15 - other_horizon;
+    case JobReason::kAutoNoModel: return 10 - other_horizon;
+    case JobReason::kPeriodic: return 0 - other_horizon;
   }
   return 0;
 }
@@ -36,9 +38,17 @@ std::string queued_message(JobReason reason, const std::string& job_id) {
 
 }  // namespace
 
-ModelLifecycle::ModelLifecycle(LifecycleOptions options, ModelRegistry& registry, LifecycleHooks hooks)
-    : options_(std::move(options)), registry_(registry), hooks_(std::move(hooks)) {
+ModelLifecycle::ModelLifecycle(LifecycleOptions options, std::map<std::size_t, ModelRegistry*> registries,
+                               LifecycleHooks hooks)
+    : options_(std::move(options)), registries_(std::move(registries)), hooks_(std::move(hooks)) {
   if (!hooks_.series || !hooks_.candles) throw std::invalid_argument("model lifecycle: series hooks are required");
+  if (!registries_.count(options_.train.horizon) || !registries_.at(options_.train.horizon))
+    throw std::invalid_argument("model lifecycle: no registry for the default horizon");
+  horizons_.push_back(options_.train.horizon);
+  for (const auto& [h, r] : registries_) {
+    if (!r || h == 0) throw std::invalid_argument("model lifecycle: a horizon needs a registry and h > 0");
+    if (h != options_.train.horizon) horizons_.push_back(h);
+  }
   queue_ = std::make_unique<TrainingQueue>(options_.queue,
                                            [this](const TrainingJob& job, JobContext& ctx) { return run(job, ctx); });
 }
@@ -47,6 +57,13 @@ ModelLifecycle::~ModelLifecycle() { stop(std::chrono::milliseconds(0)); }
 
 void ModelLifecycle::stop(std::chrono::milliseconds deadline) { queue_->stop(deadline); }
 
+ModelRegistry& ModelLifecycle::registry(std::size_t horizon) const {
+  auto it = registries_.find(horizon);
+  if (it == registries_.end())
+    throw std::invalid_argument("model lifecycle: horizon " + std::to_string(horizon) + " is not configured");
+  return *it->second;
+}
+
 const MemberSpec* ModelLifecycle::member(ModelType type) const {
   for (const auto& m : options_.members)
     if (m.type == type) return &m;
@@ -54,30 +71,35 @@ const MemberSpec* ModelLifecycle::member(ModelType type) const {
 }
 
 EnqueueResult ModelLifecycle::request_training(const std::string& pair, ModelType type, JobReason reason,
-                                               const TrainingOverrides& overrides) {
+                                               const TrainingOverrides& overrides, std::size_t horizon) {
+  if (horizon == 0) horizon = default_horizon();
+  ModelRegistry& reg = registry(horizon);
   EnqueueRequest req;
   req.pair = pair;
   req.type = type;
-  req.priority = priority_of(reason);
+  req.horizon = horizon;
+  req.priority = priority_of(reason, horizon == default_horizon());
   req.overrides = overrides;
   req.reason = reason;
   EnqueueResult r = queue_->enqueue(req);
   // A deduplicated request joins a job that already set the state; a periodic retrain leaves a
   // serving model's state alone (it keeps serving while the candidate trains).
   if (r.outcome == EnqueueOutcome::kQueued && reason != JobReason::kPeriodic)
-    registry_.set_state(pair, type, ModelState::kQueued, queued_message(reason, r.job_id));
+    reg.set_state(pair, type, ModelState::kQueued, queued_message(reason, r.job_id));
   return r;
 }
 
 void ModelLifecycle::ensure_models(const std::string& pair) {
   if (hooks_.candles(pair) < options_.min_candles) return;
-  // One status read answers both questions per member: is one serving, is one queued or training.
-  for (const auto& s : registry_.status(pair)) {
-    if (!member(s.type)) continue;
-    if (s.trained || s.state == ModelState::kQueued || s.state == ModelState::kTraining) continue;
-    auto r = request_training(pair, s.type, JobReason::kAutoNoModel);
-    if (r.outcome == EnqueueOutcome::kQueued)
-      get_logger("lifecycle")->info("{} {}: queued for training ({})", pair, to_string(s.type), r.job_id);
+  for (std::size_t h : horizons_) {
+    // One status read answers both questions per member: is one serving, is one queued or training.
+    for (const auto& s : registry(h).status(pair)) {
+      if (!member(s.type)) continue;
+      if (s.trained || s.state == ModelState::kQueued || s.state == ModelState::kTraining) continue;
+      auto r = request_training(pair, s.type, JobReason::kAutoNoModel, {}, h);
+      if (r.outcome == EnqueueOutcome::kQueued)
+        get_logger("lifecycle")->info("{} {} h={}: queued for training ({})", pair, to_string(s.type), h, r.job_id);
+    }
   }
 }
 
@@ -90,11 +112,14 @@ void ModelLifecycle::periodic(const std::string& pair, std::chrono::milliseconds
     if (fresh || now - it->second < interval) return;
     it->second = now;
   }
-  for (const auto& m : options_.members)
-    if (registry_.get(pair, m.type)) request_training(pair, m.type, JobReason::kPeriodic);
+  for (std::size_t h : horizons_)
+    for (const auto& m : options_.members)
+      if (registry(h).get(pair, m.type)) request_training(pair, m.type, JobReason::kPeriodic, {}, h);
 }
 
-std::size_t ModelLifecycle::cancel_pair(const std::string& pair) { return queue_->cancel_pair(pair); }
+std::size_t ModelLifecycle::cancel_pair(const std::string& pair, std::optional<std::size_t> horizon) {
+  return queue_->cancel_pair(pair, horizon);
+}
 
 TrainOptions ModelLifecycle::options_for(const TrainingJob& job, const MemberSpec& spec) const {
   TrainOptions to = options_.train;
@@ -103,6 +128,7 @@ TrainOptions ModelLifecycle::options_for(const TrainingJob& job, const MemberSpe
   to.learning_rate = job.overrides.learning_rate.value_or(to.learning_rate);
   to.patience = job.overrides.patience.value_or(to.patience);
   to.architecture = spec.architecture;
+  to.horizon = job.horizon ? job.horizon : options_.train.horizon;
   return to;
 }
 
@@ -111,19 +137,23 @@ JobResult ModelLifecycle::run(const TrainingJob& job, JobContext& ctx) {
   const std::string name = to_string(job.type);
   const MemberSpec* spec = member(job.type);
   if (!spec) return JobResult{JobStatus::kFailed, name + " is not an enabled member"};
+  const std::size_t horizon = job.horizon ? job.horizon : default_horizon();
+  if (!registries_.count(horizon))
+    return JobResult{JobStatus::kFailed, "horizon " + std::to_string(horizon) + " is not configured"};
+  ModelRegistry& reg = registry(horizon);
   const std::size_t have = hooks_.candles(job.pair);
   if (have < options_.min_candles) {
     const std::string msg = "not enough data: " + std::to_string(have) + " candles, need " +
                             std::to_string(options_.min_candles);
-    registry_.record_run(job.pair, job.type, TrainingRun{RunOutcome::kFailed, msg, std::nullopt, 0, 0});
+    reg.record_run(job.pair, job.type, TrainingRun{RunOutcome::kFailed, msg, std::nullopt, 0, 0});
     return JobResult{JobStatus::kFailed, msg};
   }
   std::optional<Series> series = hooks_.series(job.pair, options_.max_candles);
   if (!series) return JobResult{JobStatus::kFailed, "unknown pair " + job.pair};
-  registry_.set_state(job.pair, job.type, ModelState::kTraining, "training (" + job.id + ")");
+  reg.set_state(job.pair, job.type, ModelState::kTraining, "training (" + job.id + ")");
 
   const TrainOptions to = options_for(job, *spec);
-  ServingModel incumbent = registry_.serving(job.pair, job.type);
+  ServingModel incumbent = reg.serving(job.pair, job.type);
   TrainControl control;
   control.cancelled = [&ctx] { return ctx.cancelled(); };
   control.on_epoch = [&ctx](const EpochProgress& p) { ctx.progress(p.epoch, p.epochs, p.validation_loss); };
@@ -154,12 +184,12 @@ JobResult ModelLifecycle::run(const TrainingJob& job, JobContext& ctx) {
   try {
     result = train_model(job.type, *series, to, control);
   } catch (const TrainingCancelled&) {
-    registry_.record_run(job.pair, job.type, TrainingRun{RunOutcome::kCancelled, "cancelled", std::nullopt, 0, 0});
+    reg.record_run(job.pair, job.type, TrainingRun{RunOutcome::kCancelled, "cancelled", std::nullopt, 0, 0});
     finish("cancelled", "cancelled", nlohmann::json::object(), 0);
     return JobResult{JobStatus::kCancelled, "cancelled"};
   } catch (const std::exception& e) {
     const std::string msg = std::string("training failed: ") + e.what();
-    registry_.record_run(job.pair, job.type, TrainingRun{RunOutcome::kFailed, msg, std::nullopt, 0, 0});
+    reg.record_run(job.pair, job.type, TrainingRun{RunOutcome::kFailed, msg, std::nullopt, 0, 0});
     finish("failed", msg, nlohmann::json::object(), 0);
     log->error("{} {}: {}", job.pair, name, msg);
     return JobResult{JobStatus::kFailed, msg};
@@ -169,18 +199,18 @@ JobResult ModelLifecycle::run(const TrainingJob& job, JobContext& ctx) {
       decide_replacement(result.report, result.incumbent_test, incumbent.model != nullptr, result.report.edge);
   nlohmann::json metrics = result.report.to_json();
   if (result.incumbent_test) metrics["incumbentTest"] = result.incumbent_test->to_json();
-  int version = registry_.next_version(job.pair, job.type);
+  int version = reg.next_version(job.pair, job.type);
   if (!decision.accept) {
-    registry_.record_run(job.pair, job.type,
+    reg.record_run(job.pair, job.type,
                          TrainingRun{RunOutcome::kRejected, decision.reason, result.report, version, 0});
     finish("rejected", decision.reason, metrics, 0);
-    log->info("{} {}: candidate rejected: {}", job.pair, name, decision.reason);
-    if (hooks_.settled) hooks_.settled(job.pair);
+    log->info("{} {} h={}: candidate rejected: {}", job.pair, name, horizon, decision.reason);
+    if (hooks_.settled) hooks_.settled(job.pair, horizon);
     return JobResult{JobStatus::kRejected, decision.reason};
   }
   if (hooks_.save) {
     try {
-      version = std::max(version, hooks_.save(job.pair, name, export_model(*result.model)));
+      version = std::max(version, hooks_.save(job.pair, name, horizon, export_model(*result.model)));
       if (hooks_.save_problem) hooks_.save_problem("");
     } catch (const std::exception& e) {
       // The model still serves from memory; health shows the storage problem.
@@ -188,14 +218,14 @@ JobResult ModelLifecycle::run(const TrainingJob& job, JobContext& ctx) {
       if (hooks_.save_problem) hooks_.save_problem(std::string("model save failed: ") + e.what());
     }
   }
-  registry_.publish(job.pair, job.type, result.model, version);
-  registry_.record_run(job.pair, job.type, TrainingRun{RunOutcome::kAccepted, decision.reason, result.report, version, 0});
+  reg.publish(job.pair, job.type, result.model, version);
+  reg.record_run(job.pair, job.type, TrainingRun{RunOutcome::kAccepted, decision.reason, result.report, version, 0});
   finish("accepted", decision.reason, metrics, version);
-  log->info("{} {} v{} serving: test accuracy {:.3f}, Brier {:.4f} (base rate {:.3f}, edge {}); {} epochs in {:.1f} s",
-            job.pair, name, version, result.report.test.accuracy, result.report.test.brier,
+  log->info("{} {} h={} v{} serving: test accuracy {:.3f}, Brier {:.4f} (base rate {:.3f}, edge {}); {} epochs in {:.1f} s",
+            job.pair, name, horizon, version, result.report.test.accuracy, result.report.test.brier,
             result.report.test.base_rate, result.report.edge ? to_string(result.report.edge->verdict) : "unknown",
             result.report.epochs_run, result.report.wall_seconds);
-  if (hooks_.settled) hooks_.settled(job.pair);
+  if (hooks_.settled) hooks_.settled(job.pair, horizon);
   return JobResult{JobStatus::kSucceeded, decision.reason};
 }
 

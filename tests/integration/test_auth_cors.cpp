@@ -26,7 +26,7 @@ class AuthCors : public ::testing::Test {
     port_ = port;
     process_ = new ChildProcess(
         {TBML_BINARY, "serve", "--demo", "--port", std::to_string(port), "--storage-dir", storage_, "--set",
-         "server.host=127.0.0.1", "--set", "training.autoTrain=false", "--set", "demo.pairs=BTC", "--set",
+         "server.host=127.0.0.1", "--set", kSingleHorizon, "--set", "training.autoTrain=false", "--set", "demo.pairs=BTC", "--set",
          "server.corsOrigins=" + kOrigin + ",http://other.example", "--set", "logging.accessLog=true",
          "--log-level", "debug"},
         {{"ML_API_TOKEN", kToken}}, storage_ + "/service.log");

@@ -89,7 +89,7 @@ class BodylessService {
     if (!token.empty()) env["ML_API_TOKEN"] = token;
     process_ = std::make_unique<ChildProcess>(
         std::vector<std::string>{TBML_BINARY, "serve", "--demo", "--port", std::to_string(port_), "--storage-dir",
-                                 storage_, "--set", "server.host=127.0.0.1", "--set", "demo.pairs=BTC", "--set",
+                                 storage_, "--set", "server.host=127.0.0.1", "--set", kSingleHorizon, "--set", "demo.pairs=BTC", "--set",
                                  "training.autoTrain=false", "--set", "training.epochs=1", "--set",
                                  "training.maxCandles=500", "--set",
                                  "server.readTimeoutMs=" + std::to_string(kReadTimeoutMs), "--set",

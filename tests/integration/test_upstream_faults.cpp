@@ -53,7 +53,7 @@ class UpstreamFaults : public ::testing::Test {
     service_ = std::make_unique<ChildProcess>(
         std::vector<std::string>{TBML_BINARY, "serve", "--core-url", "http://127.0.0.1:" + std::to_string(sim_port_),
                                  "--pairs", "BTC", "--port", std::to_string(port_), "--storage-dir", dir_ + "/ml",
-                                 "--set", "server.host=127.0.0.1", "--set", "core.pollIntervalMs=300", "--set",
+                                 "--set", "server.host=127.0.0.1", "--set", kSingleHorizon, "--set", "core.pollIntervalMs=300", "--set",
                                  "core.timeoutMs=1000", "--set", "core.connectTimeoutMs=300", "--set", "core.retries=0",
                                  "--set", "core.backoffMs=0", "--set", "ml.enabledModels=gru", "--set",
                                  "training.autoTrain=false"},

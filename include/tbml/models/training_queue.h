@@ -1,7 +1,7 @@
 #pragma once
 // The training queue: a bounded priority queue of training jobs and the worker threads that run them.
 // The training itself is injected as a function, so this stage never sees torch and tests can use
-// fakes. Rules: one job per (pair, model type) at a time (duplicates are folded into the existing job),
+// fakes. Rules: one job per (pair, model type, horizon) at a time (duplicates are folded into the existing job),
 // a cooldown after a finished job for automatic jobs, retries with backoff after a failure, prompt
 // cancellation through a flag the training function checks between batches.
 #include <atomic>
@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -55,6 +56,7 @@ struct TrainingJob {
   std::string id;  // "job-<n>"
   std::string pair;
   ModelType type = ModelType::kLstm;
+  std::size_t horizon = 0;  // candles ahead the model forecasts (0: the trainer's default)
   int priority = 0;  // higher runs first, FIFO within a priority
   TrainingOverrides overrides;
   JobReason reason = JobReason::kManual;
@@ -104,6 +106,7 @@ struct TrainingQueueOptions {
 struct EnqueueRequest {
   std::string pair;
   ModelType type = ModelType::kLstm;
+  std::size_t horizon = 0;  // each horizon is a separate piece of work
   int priority = 0;
   TrainingOverrides overrides;
   JobReason reason = JobReason::kManual;
@@ -157,8 +160,8 @@ class TrainingQueue {
   // A queued job is removed at once; a running job gets its cancel flag set. False for unknown or
   // finished jobs.
   bool cancel(const std::string& id);
-  // Cancels every queued and running job of the pair (rebuild); returns how many.
-  std::size_t cancel_pair(const std::string& pair);
+  // Cancels every queued and running job of the pair (rebuild), of one horizon when given; returns how many.
+  std::size_t cancel_pair(const std::string& pair, std::optional<std::size_t> horizon = std::nullopt);
 
   std::optional<TrainingJob> job(const std::string& id) const;
   QueueSnapshot snapshot() const;
@@ -189,7 +192,7 @@ class TrainingQueue {
   void schedule_retry_locked(TrainingJob& failed);
   void add_history_locked(TrainingJob job);
   void cancel_queued_locked(std::size_t index, const std::string& why);
-  bool running_key_locked(const std::string& pair, ModelType type) const;
+  bool running_key_locked(const TrainingJob& job) const;
   std::string next_id_locked();
 
   const TrainingQueueOptions options_;
@@ -201,7 +204,7 @@ class TrainingQueue {
   std::vector<Queued> queued_;
   std::map<std::string, Running> running_;  // by job id
   std::deque<TrainingJob> history_;         // newest first
-  std::map<std::pair<std::string, ModelType>, std::int64_t> last_finished_;  // steady ms
+  std::map<std::tuple<std::string, ModelType, std::size_t>, std::int64_t> last_finished_;  // steady ms
   QueueSummary totals_;
   std::uint64_t next_seq_ = 0;
   std::uint64_t next_id_ = 1;

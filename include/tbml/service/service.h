@@ -23,6 +23,7 @@ struct PredictionQuery {
   std::optional<std::string> strategy;
   std::optional<std::string> model;  // single model instead of the ensemble
   bool ensemble = true;              // false: the default (first enabled, trained) model only
+  std::optional<std::string> horizon;  // one of ml.horizons; absent: ml.horizon (the default answer)
 };
 
 struct Reply {
@@ -50,17 +51,23 @@ class Service {
   nlohmann::json features(const std::string& pair) const;
   nlohmann::json predictions_all(const PredictionQuery& query) const;
   nlohmann::json prediction(const std::string& pair, const PredictionQuery& query) const;
-  nlohmann::json model_predict(const std::string& pair, const std::string& model_type) const;
+  // `horizon` below is the raw query value (or absent): one of ml.horizons, absent meaning ml.horizon,
+  // anything else a 400 listing validHorizons. POST routes also take it as a body field "horizon".
+  nlohmann::json model_predict(const std::string& pair, const std::string& model_type,
+                               const std::optional<std::string>& horizon = std::nullopt) const;
   nlohmann::json history(const std::string& pair, std::size_t limit, std::optional<std::int64_t> since,
-                         std::optional<std::string> model) const;
-  Reply train(const std::string& pair, const std::optional<std::string>& model_type,
-              const nlohmann::json& body);
+                         std::optional<std::string> model, const std::optional<std::string>& horizon = std::nullopt) const;
+  // Trains the default horizon unless a horizon is named.
+  Reply train(const std::string& pair, const std::optional<std::string>& model_type, const nlohmann::json& body,
+              const std::optional<std::string>& horizon = std::nullopt);
   nlohmann::json training_queue() const;
   Reply cancel_job(const std::string& id);
-  nlohmann::json model_status(const std::string& pair) const;
-  nlohmann::json model_compare(const std::string& pair) const;
-  Reply rebuild(const std::string& pair);
-  nlohmann::json ensemble_stats(const std::string& pair) const;
+  nlohmann::json model_status(const std::string& pair, const std::optional<std::string>& horizon = std::nullopt) const;
+  nlohmann::json model_compare(const std::string& pair, const std::optional<std::string>& horizon = std::nullopt) const;
+  // Rebuilds every horizon unless a horizon is named.
+  Reply rebuild(const std::string& pair, const nlohmann::json& body = nlohmann::json::object(),
+                const std::optional<std::string>& horizon = std::nullopt);
+  nlohmann::json ensemble_stats(const std::string& pair, const std::optional<std::string>& horizon = std::nullopt) const;
   nlohmann::json set_weights(const std::string& pair, const nlohmann::json& body);
   nlohmann::json storage_stats() const;
   nlohmann::json storage_save();

@@ -77,8 +77,9 @@ class Database {
   std::vector<std::string> pairs_with_candles() const;
   // Newest first by candle time; limit is clamped to [1, 10000].
   std::vector<PredictionRecord> history(const HistoryQuery& query) const;
+  // horizon 0: whichever horizon's row comes first (the lowest id).
   std::optional<PredictionRecord> find_prediction(const std::string& pair, const std::string& model,
-                                                  std::int64_t candle_ts) const;
+                                                  std::int64_t candle_ts, int horizon = 0) const;
   // The pair's volatility forecasts for candles at or after `since`, newest first by candle time
   // (then shortest horizon first); limit is clamped to [1, 10000].
   std::vector<VolatilityForecastRow> volatility_history(const std::string& pair, std::size_t limit,

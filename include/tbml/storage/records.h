@@ -37,13 +37,15 @@ struct PredictionRecord {
   std::optional<std::int64_t> resolved_at;
 };
 
-// Realised outcome for (pair, candle_ts); an empty `model` resolves every model's prediction.
+// Realised outcome for (pair, candle_ts); an empty `model` resolves every model's prediction, a zero
+// `horizon` every horizon's (each horizon's outcome is its own: close[t+h] > close[t]).
 struct OutcomeUpdate {
   std::string pair;
   std::string model;
   std::int64_t candle_ts = 0;
   bool outcome = false;
   std::int64_t resolved_at = 0;
+  int horizon = 0;
 };
 
 struct TrainingRunRecord {
@@ -121,6 +123,7 @@ struct HistoryQuery {
   std::size_t limit = 100;
   std::int64_t since = 0;  // only predictions for candles at or after this time
   std::string model;       // empty = every model and the ensemble
+  int horizon = 0;         // 0 = every horizon
 };
 
 struct PairCounts {

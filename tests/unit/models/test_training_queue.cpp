@@ -330,5 +330,34 @@ TEST(TrainingQueue, Names) {
   EXPECT_EQ(to_string(EnqueueOutcome::kCoolingDown), "cooling_down");
 }
 
+// Each horizon is a separate piece of work: the same (pair, type) at two horizons is two jobs, the same
+// horizon again is folded into the first, and a rebuild of one horizon cancels only its jobs.
+TEST(TrainingQueue, HorizonsAreSeparateJobs) {
+  Gate gate;
+  TrainingQueue q(fast_options(), [&gate](const TrainingJob&, JobContext& ctx) {
+    return gate.wait(ctx) ? JobResult{JobStatus::kSucceeded, "ok"} : JobResult{JobStatus::kCancelled, "cancelled"};
+  });
+  EnqueueRequest h1 = req("BTC", ModelType::kXgboost);
+  h1.horizon = 1;
+  EnqueueRequest h5 = h1;
+  h5.horizon = 5;
+  const EnqueueResult a = q.enqueue(h1);
+  const EnqueueResult b = q.enqueue(h5);
+  ASSERT_EQ(a.outcome, EnqueueOutcome::kQueued);
+  ASSERT_EQ(b.outcome, EnqueueOutcome::kQueued);
+  EXPECT_NE(a.job_id, b.job_id);
+  const EnqueueResult again = q.enqueue(h5);
+  EXPECT_EQ(again.outcome, EnqueueOutcome::kDeduplicated);
+  EXPECT_EQ(again.job_id, b.job_id);
+  EXPECT_EQ(q.job(b.job_id)->horizon, 5u);
+  EXPECT_EQ(q.job(b.job_id)->to_json()["horizon"], 5);
+
+  EXPECT_EQ(q.cancel_pair("BTC", 5), 1u);
+  gate.open();
+  ASSERT_TRUE(q.wait_idle(5s));
+  EXPECT_EQ(q.job(a.job_id)->status, JobStatus::kSucceeded);
+  EXPECT_EQ(q.job(b.job_id)->status, JobStatus::kCancelled);
+}
+
 }  // namespace
 }  // namespace tbml

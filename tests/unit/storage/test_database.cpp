@@ -113,6 +113,34 @@ TEST(Database, RejectsInvalidInputBeforeWriting) {
   EXPECT_EQ(db.stats().candles, 0);
 }
 
+// Each horizon's prediction for a candle is its own row with its own outcome (close[t+h] > close[t]).
+TEST(Database, PredictionsPerHorizon) {
+  test::TempDir dir;
+  Database db(dir.path());
+  PredictionRecord h1 = prediction("BTC", "ensemble", 100, 1000, 0.7);
+  h1.horizon = 1;
+  PredictionRecord h24 = prediction("BTC", "ensemble", 100, 1000, 0.2);
+  h24.horizon = 24;
+  db.record_prediction(h1);
+  db.record_prediction(h24);
+  EXPECT_EQ(db.history({"BTC", 100, 0, ""}).size(), 2u);
+  HistoryQuery only24{"BTC", 100, 0, "", 24};
+  const auto rows = db.history(only24);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].horizon, 24);
+  EXPECT_DOUBLE_EQ(rows[0].probability, 0.2);
+
+  OutcomeUpdate u{"BTC", "", 100, true, 5000};
+  u.horizon = 1;
+  EXPECT_EQ(db.resolve_outcome(u), 1);  // horizon 24's outcome is not known yet
+  EXPECT_TRUE(db.find_prediction("BTC", "ensemble", 100, 1)->outcome.value_or(false));
+  EXPECT_FALSE(db.find_prediction("BTC", "ensemble", 100, 24)->outcome.has_value());
+  u.horizon = 24;
+  u.outcome = false;
+  EXPECT_EQ(db.resolve_outcome(u), 1);
+  EXPECT_FALSE(db.find_prediction("BTC", "ensemble", 100, 24)->outcome.value_or(true));
+}
+
 TEST(Database, PredictionRecordResolveAndHistory) {
   test::TempDir dir;
   Database db(dir.path());
