@@ -247,6 +247,7 @@ nlohmann::json Service::prediction(const std::string& pair, const PredictionQuer
     throw unavailable("Models not ready", e.what(),
                       {{"pair", pair}, {"horizon", t.horizon()}, {"errors", e.errors()}, {"training", d.training_state(pair, t)}});
   }
+  body["horizon"] = t.horizon();
   body["horizons"] = d.horizons_json(pair);
   body["responseTime"] = elapsed_ms(started);
   return body;
