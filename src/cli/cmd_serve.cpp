@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/demo_core.h"
 #include "cli/stop_signals.h"
 #include "tbml/api/http_server.h"
 #include "tbml/config/config.h"
@@ -64,10 +65,15 @@ int run_serve(const ServeArgs& args) {
   log->info("tbml {} starting; effective configuration: {}", TBML_VERSION, config.redacted().dump());
   configure_torch_threads(config.ml.torch_threads);
 
+  if (!args.csv.empty() && !args.demo) throw ConfigError("--csv is only valid together with --demo");
   ServiceOptions options;
   options.config = config;
-  options.demo = args.demo;
-  options.demo_csv = args.csv;
+  // The demo's core stand-in, polled by the service over loopback like any core.
+  std::unique_ptr<CoreSimServer> demo_core;
+  if (args.demo) {
+    demo_core = start_demo_core(config, args.csv);
+    options.demo_core_url = "http://127.0.0.1:" + std::to_string(demo_core->port());
+  }
   Service service(options);
 
   HttpServerOptions http;
@@ -106,6 +112,7 @@ int run_serve(const ServeArgs& args) {
   const int budget = std::max(1000, kShutdownBudgetMs - static_cast<int>(spent.count()));
   log->info("HTTP server stopped after {} ms; stopping the service within {} ms", spent.count(), budget);
   service.stop(budget);
+  if (demo_core) demo_core->stop();
   log->info("stopped cleanly");
   spdlog::shutdown();
   return 0;

@@ -11,10 +11,9 @@
 #include "tbml/features/feature_pipeline.h"
 #include "tbml/market/candle_csv.h"
 #include "tbml/service/api_error.h"
-#include "tbml/sim/core_sim_factory.h"
 #include "tbml/training/model_io.h"
 #include "tbml/training/dataset.h"
-#include "tbml/trees/boosted_trees.h"
+#include "tbml/training/tree_trainer.h"
 #include "tbml/util/time.h"
 
 namespace tbml {
@@ -259,12 +258,10 @@ void Service::Impl::scheduler_loop() {
 // Service
 
 Service::Service(ServiceOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
-  if (!impl_->options.demo_csv.empty() && !impl_->options.demo)
-    throw ConfigError("--csv is only valid together with --demo");
-  // Tree settings are checked here, where the trees stage is known, so a typo stops start-up.
+  // Tree settings are checked at construction, so a typo stops start-up before anything trains.
   if (impl_->cfg.ml.architectures.contains("xgboost")) {
     try {
-      resolve_tree_architecture(impl_->cfg.ml.architectures["xgboost"]);
+      check_tree_architecture(impl_->cfg.ml.architectures["xgboost"]);
     } catch (const std::invalid_argument& e) {
       throw ConfigError(std::string("ml.architectures.xgboost: ") + e.what());
     }
@@ -284,7 +281,6 @@ void Service::start() {
   d.start_queue();
   d.start_volatility();
   for (const auto& pair : d.market->pairs()) d.refresh_all(pair, false);
-  if (d.options.demo) d.start_demo_core();
   d.start_poller();
   d.scheduler = std::thread([&d] { d.scheduler_loop(); });
 }
@@ -305,7 +301,6 @@ void Service::stop(int deadline_ms) {
   if (d.lifecycle) d.lifecycle->stop(std::chrono::milliseconds(0));
   for (auto& [h, t] : d.tracks)
     if (t->volatility) t->volatility->stop();
-  if (d.demo_server) d.demo_server->stop();
   // Everything queued is committed; only writes that keep failing (disk full, locked database) are given
   // up, at the deadline less a margin for the final WAL checkpoint, and counted as lost in the log.
   if (d.storage) {
@@ -321,7 +316,5 @@ void Service::observe_request(const std::string& route, int status, double secon
 void Service::observe_connections(std::size_t serving, std::size_t queued, std::size_t overflow) {
   impl_->metrics.set_http_connections(serving, queued, overflow);
 }
-
-int Service::demo_core_port() const { return impl_->demo_server ? impl_->demo_server->port() : 0; }
 
 }  // namespace tbml

@@ -27,7 +27,6 @@
 #include "tbml/service/horizons.h"
 #include "tbml/service/metrics.h"
 #include "tbml/service/service.h"
-#include "tbml/sim/core_sim_server.h"
 #include "tbml/storage/storage.h"
 #include "tbml/util/logging.h"
 #include "tbml/volatility/volatility_serving.h"
@@ -55,7 +54,6 @@ struct Service::Impl {
 
   // ---- parts ----
   std::shared_ptr<MarketData> market;
-  std::unique_ptr<CoreSimServer> demo_server;
   std::unique_ptr<Poller> poller;
   // One per configured horizon (ml.horizons), built in the constructor and never changed afterwards, so
   // reading the map needs no lock. Each holds its models, answers, outcomes, weights and volatility.
@@ -85,7 +83,6 @@ struct Service::Impl {
   void open_storage();
   void restore_state();
   void load_models();
-  void start_demo_core();
   void start_poller();
   void start_queue();
   void start_volatility();  // one per horizon; also loads the stored volatility models

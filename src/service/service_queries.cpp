@@ -54,7 +54,7 @@ bool Service::Impl::pair_is_stale(const std::string& pair) const {
   if (!poller) return true;
   const UpstreamHealth h = poller->health();
   if (!h.reachable) return true;
-  const int interval = demo_server ? cfg.demo.poll_interval_ms : cfg.core.poll_interval_ms;
+  const int interval = options.demo_core_url.empty() ? cfg.core.poll_interval_ms : cfg.demo.poll_interval_ms;
   auto it = h.pairs.find(pair);
   if (it == h.pairs.end() || it->second.last_success_ms == 0) return true;
   return now_ms() - it->second.last_success_ms > 2LL * interval + cfg.core.timeout_ms;
@@ -101,7 +101,7 @@ nlohmann::json Service::health() const {
     upstream = {{"reachable", false}, {"lastError", "poller not started"}};
     problems.push_back("poller not started");
   }
-  upstream["demo"] = d.demo_server != nullptr;
+  upstream["demo"] = !d.options.demo_core_url.empty();
 
   nlohmann::json pairs = nlohmann::json::object();
   const HorizonTrack& main = d.default_track();

@@ -1,4 +1,4 @@
-// Start-up: storage, the state restored from it, stored models, the demo core, the poller, the model
+// Start-up: storage, the state restored from it, stored models, the poller, the model
 // lifecycle and the volatility target. Each part is wired from the validated configuration.
 #include <algorithm>
 #include <filesystem>
@@ -6,7 +6,6 @@
 #include "service_impl.h"
 #include "tbml/features/feature_pipeline.h"
 #include "tbml/market/candle_csv.h"
-#include "tbml/sim/core_sim_factory.h"
 #include "tbml/training/model_io.h"
 #include "tbml/util/time.h"
 
@@ -162,32 +161,10 @@ void Service::Impl::start_volatility() {
   }
 }
 
-void Service::Impl::start_demo_core() {
-  CoreSimOptions so;
-  so.seed = cfg.demo.seed;
-  so.step_ms = cfg.demo.step_ms;
-  // The simulated core serves a longer window than the real one (1440) so that the demo's models have
-  // enough history to learn from at start; a real core's history grows in storage over time instead.
-  so.window = cfg.demo.window;
-  if (!options.demo_csv.empty()) {
-    // Replaying files: show min(demo.window, rows - 1) points first, unless demo.initial was
-    // set explicitly (its default is sized for the synthetic series, which may be longer than a file).
-    if (cfg.demo.initial != builtin_defaults()["demo"]["initial"].get<std::size_t>()) so.initial = cfg.demo.initial;
-    for (const auto& [pair, path] : parse_pair_csv_list(options.demo_csv)) so.csv.emplace_back(pair, path);
-  } else {
-    so.synthetic_pairs = cfg.demo.pairs;
-    so.initial = cfg.demo.initial;
-  }
-  demo_server = std::make_unique<CoreSimServer>(make_core_simulator(so));
-  int port = demo_server->start("127.0.0.1", 0);
-  log->info("demo: simulated core service on http://127.0.0.1:{} ({} pairs, one candle every {} ms)", port,
-            demo_server->simulator()->pairs().size(), cfg.demo.step_ms);
-}
-
 void Service::Impl::start_poller() {
   PollerOptions po;
-  if (demo_server) {
-    po.base_url = "http://127.0.0.1:" + std::to_string(demo_server->port());
+  if (!options.demo_core_url.empty()) {
+    po.base_url = options.demo_core_url;
     po.auto_pairs = true;
     po.poll_interval_ms = cfg.demo.poll_interval_ms;
   } else {

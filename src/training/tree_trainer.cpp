@@ -124,4 +124,6 @@ TrainResult train_tree_model(const Series& series, const TrainOptions& options, 
   return result;
 }
 
+void check_tree_architecture(const nlohmann::json& architecture) { (void)resolve_tree_architecture(architecture); }
+
 }  // namespace tbml

@@ -15,8 +15,9 @@ namespace tbml {
 
 struct ServiceOptions {
   Config config;
-  bool demo = false;                // start an in-process core simulator and poll it
-  std::string demo_csv;             // demo from candle CSVs ("BTC=a.csv,ETH=b.csv") instead of synthetic
+  // Set by `serve --demo`, which starts the core simulator itself (cli/demo_core): poll this URL instead
+  // of core.url, for every pair it serves, every demo.pollIntervalMs.
+  std::string demo_core_url;
 };
 
 struct PredictionQuery {
@@ -78,8 +79,6 @@ class Service {
   void observe_request(const std::string& route, int status, double seconds);
   void observe_connections(std::size_t serving, std::size_t queued, std::size_t overflow);
 
-  // The port of the in-process core simulator in demo mode (0 otherwise).
-  int demo_core_port() const;
 
  private:
   struct Impl;

@@ -19,4 +19,8 @@ namespace tbml {
 // TrainingCancelled on cancel and std::runtime_error if XGBoost fails.
 TrainResult train_tree_model(const Series& series, const TrainOptions& options, const TrainControl& control = {});
 
+// Checks the configured tree settings (ml.architectures.xgboost) at start-up, so a typo stops the service
+// before it trains; throws std::invalid_argument naming the key.
+void check_tree_architecture(const nlohmann::json& architecture);
+
 }  // namespace tbml
