@@ -281,6 +281,9 @@ VolatilityReport build_volatility_report(const std::vector<std::vector<Volatilit
                 {"innerSplit", {{"train", options.train.split.train_fraction},
                                 {"validation", options.train.split.validation_fraction}}},
                 {"treeTarget", volatility::to_string(options.train.tree_target)},
+                {"network", !options.train.fit_network ? nlohmann::json("off")
+                            : options.train.network   ? nlohmann::json(options.train.network->name)
+                                                      : nlohmann::json("registered candidate, if any")},
                 {"bootstrapResamples", options.bootstrap_resamples},
                 {"bootstrapSeed", options.bootstrap_seed}};
   return r;
