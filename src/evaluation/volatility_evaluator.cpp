@@ -171,6 +171,7 @@ VolatilityPairEvaluation evaluate_volatility_pair(const Series& series, std::siz
                       {"innerReport", trained.report}};
     record.details["innerReport"].erase("parameters");  // the fitted parameters are kept below, compactly
     record.details["garch"] = model.parts().garch.to_json();
+    record.details["network"] = trained.report.at("parameters").value("network", nlohmann::json());
     if (progress)
       progress(fmt::format("{} volatility h={} fold {}/{}: {} forecasts in {:.1f} s (serves {})", series.pair, horizon,
                            k + 1, folds.size(), scored, record.seconds, volatility::to_string(model.served())));

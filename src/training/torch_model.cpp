@@ -1,6 +1,5 @@
 #include "torch_model.h"
 
-
 #include <sstream>
 #include <stdexcept>
 
