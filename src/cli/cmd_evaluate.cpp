@@ -19,6 +19,7 @@
 #include "tbml/market/candle_csv.h"
 #include "tbml/market/series.h"
 #include "tbml/training/torch_runtime.h"
+#include "tbml/training/volatility_network.h"
 #include "tbml/util/atomic_file.h"
 
 namespace tbml::cli {
@@ -32,6 +33,7 @@ struct EvaluateArgs {
   std::string horizons;  // empty: --horizon
   std::size_t max_candles = 4000;
   std::size_t vol_train_window = 0;  // 0: --train-window
+  bool vol_network = true;           // the GRU volatility candidate in every fold
   evaluation::EvaluationOptions options;
   evaluation::VolatilityEvaluationOptions volatility;
 };
@@ -76,6 +78,8 @@ int run_evaluate(EvaluateArgs args) {
     }
     args.volatility.walk = args.options.walk;
     if (args.vol_train_window > 0) args.volatility.walk.train_window = args.vol_train_window;
+    if (args.vol_network) args.volatility.train.network = training::volatility_network_candidate();
+    else args.volatility.train.fit_network = false;
     if (evaluation::includes_volatility(target))
       for (std::size_t h : horizons) {
         auto o = args.volatility;
@@ -202,6 +206,8 @@ void register_evaluate_command(CLI::App& app, Runner& run) {
   cmd->add_option("--horizons", args->horizons, "Comma-separated horizons in candles, e.g. 1,5,24 (default: --horizon)");
   cmd->add_option("--vol-train-window", args->vol_train_window,
                   "Candles each volatility fold trains on (0 = --train-window)")->capture_default_str();
+  cmd->add_option("--vol-network", args->vol_network, "Train the GRU volatility candidate in every fold (true/false)")
+      ->capture_default_str();
   cmd->add_option("--max-candles", args->max_candles, "Use only the most recent N candles of each CSV (0 = all)")
       ->capture_default_str();
   cmd->add_option("--train-window", o.walk.train_window, "Candles each fold trains on")->capture_default_str();

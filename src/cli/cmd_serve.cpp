@@ -16,6 +16,7 @@
 #include "tbml/config/config.h"
 #include "tbml/service/service.h"
 #include "tbml/training/torch_runtime.h"
+#include "tbml/training/volatility_network.h"
 #include "tbml/util/logging.h"
 
 namespace tbml::cli {
@@ -64,6 +65,8 @@ int run_serve(const ServeArgs& args) {
   auto log = get_logger("serve");
   log->info("tbml {} starting; effective configuration: {}", TBML_VERSION, config.redacted().dump());
   configure_torch_threads(config.ml.torch_threads);
+  // The volatility stage trains (and loads) its network candidate through this registration.
+  training::register_volatility_network();
 
   if (!args.csv.empty() && !args.demo) throw ConfigError("--csv is only valid together with --demo");
   ServiceOptions options;

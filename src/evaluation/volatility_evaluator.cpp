@@ -171,6 +171,7 @@ VolatilityPairEvaluation evaluate_volatility_pair(const Series& series, std::siz
                       {"innerReport", trained.report}};
     record.details["innerReport"].erase("parameters");  // the fitted parameters are kept below, compactly
     record.details["garch"] = model.parts().garch.to_json();
+    record.details["network"] = trained.report.at("parameters").value("network", nlohmann::json());
     if (progress)
       progress(fmt::format("{} volatility h={} fold {}/{}: {} forecasts in {:.1f} s (serves {})", series.pair, horizon,
                            k + 1, folds.size(), scored, record.seconds, volatility::to_string(model.served())));
@@ -281,6 +282,9 @@ VolatilityReport build_volatility_report(const std::vector<std::vector<Volatilit
                 {"innerSplit", {{"train", options.train.split.train_fraction},
                                 {"validation", options.train.split.validation_fraction}}},
                 {"treeTarget", volatility::to_string(options.train.tree_target)},
+                {"network", !options.train.fit_network ? nlohmann::json("off")
+                            : options.train.network   ? nlohmann::json(options.train.network->name)
+                                                      : nlohmann::json("registered candidate, if any")},
                 {"bootstrapResamples", options.bootstrap_resamples},
                 {"bootstrapSeed", options.bootstrap_seed}};
   return r;

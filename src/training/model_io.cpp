@@ -24,29 +24,10 @@ constexpr const char* kTreeFormat = "tbml-xgboost-1";  // weights: XGBoost's JSO
 [[noreturn]] void fail(const std::string& why) { throw std::runtime_error("cannot import model: " + why); }
 
 void load_weights(training::SequenceNet& net, const std::string& bytes) {
-  std::vector<NamedTensor> stored;
   try {
-    stored = decode_tensors(bytes);
-  } catch (const std::invalid_argument& e) {
-    fail(std::string("weights: ") + e.what());
-  }
-  // Every parameter and buffer of the architecture, in order, with its exact shape: nothing more, nothing less.
-  std::vector<std::pair<std::string, torch::Tensor>> targets;
-  for (const auto& item : net.named_parameters()) targets.emplace_back(item.key(), item.value());
-  for (const auto& item : net.named_buffers()) targets.emplace_back(item.key(), item.value());
-  if (stored.size() != targets.size())
-    fail("weights hold " + std::to_string(stored.size()) + " tensors, the architecture has " +
-         std::to_string(targets.size()));
-  torch::NoGradGuard no_grad;
-  for (std::size_t i = 0; i < targets.size(); ++i) {
-    auto& [name, tensor] = targets[i];
-    const NamedTensor& t = stored[i];
-    if (t.name != name || t.shape != tensor.sizes().vec())
-      fail("weights do not fit the architecture (tensor '" + name + "', file has '" + t.name + "')");
-    for (float v : t.values)
-      if (!std::isfinite(v)) fail("tensor '" + name + "' holds non-finite values");
-    const torch::Tensor from = torch::from_blob(const_cast<float*>(t.values.data()), tensor.sizes(), torch::kFloat32);
-    tensor.copy_(from);
+    training::load_network_weights(net, bytes);
+  } catch (const std::runtime_error& e) {
+    fail(e.what());
   }
 }
 

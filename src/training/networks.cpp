@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "tbml/models/tensor_file.h"
+
 namespace tbml::training {
 namespace {
 
@@ -186,6 +188,62 @@ std::size_t count_parameters(const torch::nn::Module& module) {
   std::size_t n = 0;
   for (const auto& p : module.parameters()) n += static_cast<std::size_t>(p.numel());
   return n;
+}
+
+std::vector<torch::Tensor> snapshot_state(const SequenceNet& net) {
+  std::vector<torch::Tensor> state;
+  for (const auto& p : net.parameters()) state.push_back(p.detach().clone());
+  for (const auto& b : net.buffers()) state.push_back(b.detach().clone());
+  return state;
+}
+
+void restore_state(SequenceNet& net, const std::vector<torch::Tensor>& state) {
+  torch::NoGradGuard no_grad;
+  std::size_t i = 0;
+  for (auto& p : net.parameters()) p.copy_(state.at(i++));
+  for (auto& b : net.buffers()) b.copy_(state.at(i++));
+}
+
+std::string save_network_weights(const SequenceNet& net) {
+  std::vector<NamedTensor> tensors;
+  auto add = [&](const std::string& name, const torch::Tensor& value) {
+    const torch::Tensor t = value.detach().to(torch::kFloat32).contiguous();
+    NamedTensor nt;
+    nt.name = name;
+    nt.shape = t.sizes().vec();
+    nt.values.assign(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
+    tensors.push_back(std::move(nt));
+  };
+  for (const auto& item : net.named_parameters()) add(item.key(), item.value());
+  for (const auto& item : net.named_buffers()) add(item.key(), item.value());
+  return encode_tensors(tensors);
+}
+
+void load_network_weights(SequenceNet& net, const std::string& bytes) {
+  std::vector<NamedTensor> stored;
+  try {
+    stored = decode_tensors(bytes);
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error(std::string("weights: ") + e.what());
+  }
+  // Every parameter and buffer of the architecture, in order, with its exact shape: nothing more, nothing less.
+  std::vector<std::pair<std::string, torch::Tensor>> targets;
+  for (const auto& item : net.named_parameters()) targets.emplace_back(item.key(), item.value());
+  for (const auto& item : net.named_buffers()) targets.emplace_back(item.key(), item.value());
+  if (stored.size() != targets.size())
+    throw std::runtime_error("weights hold " + std::to_string(stored.size()) + " tensors, the architecture has " +
+                             std::to_string(targets.size()));
+  torch::NoGradGuard no_grad;
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    auto& [name, tensor] = targets[i];
+    const NamedTensor& t = stored[i];
+    if (t.name != name || t.shape != tensor.sizes().vec())
+      throw std::runtime_error("weights do not fit the architecture (tensor '" + name + "', file has '" + t.name + "')");
+    for (float v : t.values)
+      if (!std::isfinite(v)) throw std::runtime_error("tensor '" + name + "' holds non-finite values");
+    const torch::Tensor from = torch::from_blob(const_cast<float*>(t.values.data()), tensor.sizes(), torch::kFloat32);
+    tensor.copy_(from);
+  }
 }
 
 }  // namespace tbml::training

@@ -23,4 +23,14 @@ std::shared_ptr<SequenceNet> make_network(ModelType type, std::int64_t input_wid
 
 std::size_t count_parameters(const torch::nn::Module& module);
 
+// Copies of every parameter and buffer (early stopping keeps the best epoch's) and their restoration.
+std::vector<torch::Tensor> snapshot_state(const SequenceNet& net);
+void restore_state(SequenceNet& net, const std::vector<torch::Tensor>& state);
+
+// The network's parameters and buffers as named float tensors (models/tensor_file.h, never torch's own
+// archive: its reader can crash on damaged bytes), and loading them back: every tensor of the
+// architecture, in order, with its exact shape, finite. Throws std::runtime_error saying why.
+std::string save_network_weights(const SequenceNet& net);
+void load_network_weights(SequenceNet& net, const std::string& bytes);
+
 }  // namespace tbml::training

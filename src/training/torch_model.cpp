@@ -1,7 +1,5 @@
 #include "torch_model.h"
 
-#include "tbml/models/tensor_file.h"
-
 #include <sstream>
 #include <stdexcept>
 
@@ -61,18 +59,7 @@ std::vector<double> TorchModel::predict_uncalibrated(const float* windows, std::
 
 std::string TorchModel::weights() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  std::vector<NamedTensor> tensors;
-  auto add = [&](const std::string& name, const torch::Tensor& value) {
-    const torch::Tensor t = value.detach().to(torch::kFloat32).contiguous();
-    NamedTensor nt;
-    nt.name = name;
-    nt.shape = t.sizes().vec();
-    nt.values.assign(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
-    tensors.push_back(std::move(nt));
-  };
-  for (const auto& item : net_->named_parameters()) add(item.key(), item.value());
-  for (const auto& item : net_->named_buffers()) add(item.key(), item.value());
-  return encode_tensors(tensors);
+  return save_network_weights(*net_);
 }
 
 }  // namespace tbml::training

@@ -74,20 +74,6 @@ std::vector<double> evaluate(SequenceNet& net, const std::vector<float>& rows, s
   return p;
 }
 
-std::vector<torch::Tensor> snapshot_state(const SequenceNet& net) {
-  std::vector<torch::Tensor> state;
-  for (const auto& p : net.parameters()) state.push_back(p.detach().clone());
-  for (const auto& b : net.buffers()) state.push_back(b.detach().clone());
-  return state;
-}
-
-void restore_state(SequenceNet& net, const std::vector<torch::Tensor>& state) {
-  torch::NoGradGuard no_grad;
-  std::size_t i = 0;
-  for (auto& p : net.parameters()) p.copy_(state.at(i++));
-  for (auto& b : net.buffers()) b.copy_(state.at(i++));
-}
-
 nlohmann::json training_settings(const TrainOptions& o) {
   return nlohmann::json{{"epochs", o.epochs},
                         {"batchSize", o.batch_size},

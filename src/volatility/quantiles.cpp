@@ -20,8 +20,14 @@ double empirical_quantile(std::vector<double> values, double p) {
   return values[lo] + w * (values[hi] - values[lo]);
 }
 
+double conformal_level(double p, double independent) {
+  if (!(p >= 0.0 && p <= 1.0)) throw std::invalid_argument("conformal_level: p must be in [0, 1]");
+  if (!(independent > 0.0)) throw std::invalid_argument("conformal_level: the independent count must be positive");
+  return std::clamp(p + (p - 0.5) / independent, 0.0, 1.0);
+}
+
 StandardisedQuantiles StandardisedQuantiles::fit(const std::vector<double>& returns,
-                                                 const std::vector<double>& variance) {
+                                                 const std::vector<double>& variance, double independent) {
   if (returns.size() != variance.size())
     throw std::invalid_argument("StandardisedQuantiles: " + std::to_string(returns.size()) + " returns for " +
                                 std::to_string(variance.size()) + " variances");
@@ -35,15 +41,16 @@ StandardisedQuantiles StandardisedQuantiles::fit(const std::vector<double>& retu
     z[i] = returns[i] / std::sqrt(variance[i]);
   }
   StandardisedQuantiles q;
-  q.z10 = empirical_quantile(z, 0.10);
+  q.z10 = empirical_quantile(z, independent > 0.0 ? conformal_level(0.10, independent) : 0.10);
   q.z50 = empirical_quantile(z, 0.50);
-  q.z90 = empirical_quantile(z, 0.90);
+  q.z90 = empirical_quantile(z, independent > 0.0 ? conformal_level(0.90, independent) : 0.90);
   q.samples = z.size();
+  q.independent = std::max(independent, 0.0);
   return q;
 }
 
 nlohmann::json StandardisedQuantiles::to_json() const {
-  return {{"z10", z10}, {"z50", z50}, {"z90", z90}, {"samples", samples}};
+  return {{"z10", z10}, {"z50", z50}, {"z90", z90}, {"samples", samples}, {"independent", independent}};
 }
 
 StandardisedQuantiles StandardisedQuantiles::from_json(const nlohmann::json& j) {
@@ -52,6 +59,7 @@ StandardisedQuantiles StandardisedQuantiles::from_json(const nlohmann::json& j) 
   q.z50 = j.at("z50").get<double>();
   q.z90 = j.at("z90").get<double>();
   q.samples = j.value("samples", std::size_t{0});
+  q.independent = j.value("independent", 0.0);
   if (!(q.z10 <= q.z50 && q.z50 <= q.z90) || !std::isfinite(q.z10) || !std::isfinite(q.z90))
     throw std::invalid_argument("StandardisedQuantiles: stored quantiles are not ordered and finite");
   return q;

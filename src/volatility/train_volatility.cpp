@@ -206,20 +206,59 @@ VolatilityTrainResult train_volatility_model(const Series& full, const Volatilit
       for (std::size_t i = 0; i < part.t.size(); ++i)
         part.raw[index(Member::kHar)].push_back(std::exp(har->predict(part.har_x.data() + i * spec.lookbacks.size())));
   }
-  auto present = [&](Member m) { return m == Member::kTrees ? trees != nullptr : m == Member::kHar ? har.has_value() : true; };
+  // The network, when a candidate is given or registered: trained by the training stage on the same
+  // samples (it never sees the test part); a failure leaves the other members and is reported.
+  std::shared_ptr<const NetworkForecaster> network;
+  nlohmann::json network_report;
+  const std::optional<NetworkCandidate> candidate =
+      !o.fit_network ? std::nullopt : o.network ? o.network : registered_network_candidate();
+  if (candidate && candidate->train) {
+    NetworkTrainingData data;
+    data.series = &series;
+    data.spec = spec;
+    data.train = NetworkSamples{train.t, train.rv, train.rows};
+    data.validation = NetworkSamples{validation.t, validation.rv, validation.rows};
+    try {
+      network = candidate->train(data);
+      for (Part& part : parts) {
+        part.raw[index(Member::kNetwork)] = network->raw_variance(series, part.t, part.rows);
+        for (double v : part.raw[index(Member::kNetwork)])
+          if (!(v > 0.0) || !std::isfinite(v)) throw std::runtime_error("the network forecast a non-positive variance");
+      }
+      const nlohmann::json nj = network->to_json();
+      network_report = {{"name", candidate->name}, {"architecture", nj.value("architecture", nlohmann::json())},
+                        {"fit", nj.value("fit", nlohmann::json())}};
+    } catch (const std::exception& e) {
+      network = nullptr;
+      for (Part& part : parts) part.raw[index(Member::kNetwork)].clear();
+      network_report = {{"name", candidate->name}, {"skipped", std::string("training failed: ") + e.what()}};
+    }
+  } else {
+    network_report = {{"skipped", o.fit_network ? "no network candidate registered" : "fit_network is off"}};
+  }
+  auto present = [&](Member m) {
+    switch (m) {
+      case Member::kTrees: return trees != nullptr;
+      case Member::kHar: return har.has_value();
+      case Member::kNetwork: return network != nullptr;
+      default: return true;
+    }
+  };
+  auto log_rv_model = [](Member m) { return m == Member::kTrees || m == Member::kHar || m == Member::kNetwork; };
 
   // Calibration: the log-RV models' level on the training part (mean RV / raw; fitted there so that the
   // validation QLIKE used to choose between them stays out-of-sample), then every member's z quantiles
-  // on validation.
+  // on validation, corrected for its n / h windows that share no return (quantiles.h).
+  const double independent = std::max(1.0, static_cast<double>(validation.t.size()) / static_cast<double>(h));
   std::array<MemberCalibration, kMemberCount> calibration{};
   for (Member m : all_members()) {
     if (!present(m) || m == Member::kHistorical) continue;
     MemberCalibration& c = calibration[index(m)];
     const auto& raw = validation.raw[index(m)];
-    if (m == Member::kTrees || m == Member::kHar) c.scale = level_scale(train.rv, train.raw[index(m)]);
+    if (log_rv_model(m)) c.scale = level_scale(train.rv, train.raw[index(m)]);
     std::vector<double> var(raw.size());
     for (std::size_t i = 0; i < raw.size(); ++i) var[i] = c.scale * raw[i];
-    c.z = StandardisedQuantiles::fit(validation.ret, var);
+    c.z = StandardisedQuantiles::fit(validation.ret, var, independent);
   }
   for (Part& part : parts)
     for (Member m : all_members()) {
@@ -249,18 +288,21 @@ VolatilityTrainResult train_volatility_model(const Series& full, const Volatilit
   for (Member m : all_members())
     if (present(m)) skill[to_string(m)] = 1.0 - test_qlike[index(m)] / ewma_qlike;
 
-  // The learned model: the trees, unless HAR had the lower validation QLIKE (chosen before the test part).
+  // The learned model: of trees, HAR and the network, the lowest validation QLIKE (chosen before the
+  // test part; ties keep the earlier one).
   std::optional<Member> learned;
-  std::string learned_reason;
-  if (trees && har) {
-    const double qt = val_scores[index(Member::kTrees)].qlike, qh = val_scores[index(Member::kHar)].qlike;
-    learned = qh < qt ? Member::kHar : Member::kTrees;
-    learned_reason = std::string(qh < qt ? "har" : "trees") + " had the lower validation QLIKE (trees " + fmt(qt) +
-                     ", har " + fmt(qh) + ")";
-  } else if (trees || har) {
-    learned = trees ? Member::kTrees : Member::kHar;
-    learned_reason = to_string(*learned) + " is the only learned model fitted";
+  std::string learned_reason, learned_scores;
+  std::size_t learned_count = 0;
+  for (Member m : {Member::kTrees, Member::kHar, Member::kNetwork}) {
+    if (!present(m)) continue;
+    ++learned_count;
+    const double q = val_scores[index(m)].qlike;
+    learned_scores += (learned_scores.empty() ? "" : ", ") + to_string(m) + " " + fmt(q);
+    if (!learned || q < val_scores[index(*learned)].qlike) learned = m;
   }
+  if (learned)
+    learned_reason = learned_count == 1 ? to_string(*learned) + " is the only learned model fitted"
+                                        : to_string(*learned) + " had the lowest validation QLIKE (" + learned_scores + ")";
 
   const std::size_t block = o.block_length ? o.block_length : default_block_length(test.t.size(), h);
   auto losses = [&](Member m) { return qlike_losses(test.rv, test.path[index(m)].variance, spec.floor); };
@@ -271,11 +313,12 @@ VolatilityTrainResult train_volatility_model(const Series& full, const Volatilit
     comparisons[to_string(a) + "-" + to_string(b)] = bi.to_json();
     return bi;
   };
-  for (Member m : {Member::kTrees, Member::kHar, Member::kGarch, Member::kHistorical})
+  for (Member m : {Member::kTrees, Member::kHar, Member::kNetwork, Member::kGarch, Member::kHistorical})
     if (present(m)) compare(m, Member::kEwma);
-  if (trees) compare(Member::kTrees, Member::kGarch);
-  if (har) compare(Member::kHar, Member::kGarch);
+  for (Member m : {Member::kTrees, Member::kHar, Member::kNetwork})
+    if (present(m)) compare(m, Member::kGarch);
   if (trees && har) compare(Member::kTrees, Member::kHar);
+  if (network && trees) compare(Member::kNetwork, Member::kTrees);
 
   // Serving rule: the learned model if its test QLIKE is below GARCH's, otherwise GARCH.
   Member served = Member::kGarch;
@@ -311,6 +354,8 @@ VolatilityTrainResult train_volatility_model(const Series& full, const Volatilit
   mp.har = har;
   mp.trees = trees;
   mp.tree_target = tree_target;
+  mp.network = network;
+  if (network) mp.network_name = candidate->name;
   mp.calibration = calibration;
   mp.test_qlike = test_qlike;
   mp.served = served;
@@ -355,6 +400,7 @@ VolatilityTrainResult train_volatility_model(const Series& full, const Volatilit
   nlohmann::json cal = nlohmann::json::object();
   for (Member m : all_members())
     if (present(m) && m != Member::kHistorical) cal[to_string(m)] = calibration[index(m)].to_json();
+  params["network"] = network_report;
   params["calibration"] = cal;
 
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -372,6 +418,8 @@ VolatilityTrainResult train_volatility_model(const Series& full, const Volatilit
       {"learned", learned ? nlohmann::json(to_string(*learned)) : nlohmann::json(nullptr)},
       {"learnedReason", learned_reason},
       {"reason", reason},
+      {"calibrationRule", "z quantiles of the validation part at p + (p - 1/2)/m, m = " + fmt(independent, 1) +
+                              " windows of h candles that share no return (split-conformal finite-sample rule)"},
       {"candidates", candidates},
       {"skillVsEwma", skill},
       {"comparisons", comparisons},

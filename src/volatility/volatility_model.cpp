@@ -8,11 +8,31 @@
 #include <string>
 
 #include "tbml/features/feature_pipeline.h"
+#include "tbml/util/atomic_file.h"
 
 namespace tbml::volatility {
 namespace {
 
-constexpr const char* kFormat = "tbml-volatility/1";
+constexpr const char* kFormat = "tbml-volatility/2";
+constexpr const char* kFormatTreesOnly = "tbml-volatility/1";  // weights = the trees' bytes alone
+
+nlohmann::json blob_json(const std::string& bytes) {
+  return {{"bytes", bytes.size()}, {"checksum", checksum_hex(bytes)}};
+}
+
+// Cuts `size` bytes at `offset` out of the stored weights and checks them against the recorded checksum.
+std::string take_blob(const std::string& weights, std::size_t& offset, const nlohmann::json& entry,
+                      const std::string& what) {
+  const auto size = entry.at("bytes").get<std::size_t>();
+  if (offset + size > weights.size())
+    throw std::runtime_error("volatility model: the " + what + " weights are truncated (" +
+                             std::to_string(weights.size() - offset) + " of " + std::to_string(size) + " bytes)");
+  std::string part = weights.substr(offset, size);
+  offset += size;
+  if (checksum_hex(part) != entry.at("checksum").get<std::string>())
+    throw std::runtime_error("volatility model: the " + what + " weights fail their checksum (corrupted)");
+  return part;
+}
 
 std::size_t index(Member m) { return static_cast<std::size_t>(m); }
 
@@ -23,8 +43,8 @@ double number_or_nan(const nlohmann::json& j) {
 }  // namespace
 
 const std::array<Member, kMemberCount>& all_members() {
-  static const std::array<Member, kMemberCount> all{Member::kTrees, Member::kHar, Member::kGarch, Member::kEwma,
-                                                    Member::kHistorical};
+  static const std::array<Member, kMemberCount> all{Member::kTrees, Member::kHar,  Member::kNetwork,
+                                                    Member::kGarch, Member::kEwma, Member::kHistorical};
   return all;
 }
 
@@ -32,6 +52,7 @@ std::string to_string(Member m) {
   switch (m) {
     case Member::kTrees: return "trees";
     case Member::kHar: return "har";
+    case Member::kNetwork: return "network";
     case Member::kGarch: return "garch";
     case Member::kEwma: return "ewma";
     case Member::kHistorical: return "historical";
@@ -111,12 +132,21 @@ VolatilityModel::VolatilityModel(VolatilityModelParts parts) : parts_(std::move(
     throw std::invalid_argument("VolatilityModel: the trees read " + std::to_string(parts_.trees->width()) +
                                 " columns, the inputs have " +
                                 std::to_string(parts_.spec.base_width() + parts_.feature_width));
+  if (parts_.network && parts_.network->feature_width() != parts_.feature_width)
+    throw std::invalid_argument("VolatilityModel: the network reads rows of width " +
+                                std::to_string(parts_.network->feature_width()) + ", the model's are " +
+                                std::to_string(parts_.feature_width));
+  if (parts_.network && parts_.network->sequence_length() > parts_.spec.min_candles())
+    throw std::invalid_argument("VolatilityModel: the network reads " +
+                                std::to_string(parts_.network->sequence_length()) + " rows, more than the " +
+                                std::to_string(parts_.spec.min_candles()) + " candles a forecast gets");
 }
 
 bool VolatilityModel::has(Member m) const {
   switch (m) {
     case Member::kTrees: return parts_.trees != nullptr;
     case Member::kHar: return parts_.har.has_value();
+    case Member::kNetwork: return parts_.network != nullptr;
     default: return true;
   }
 }
@@ -137,8 +167,8 @@ VolatilityForecast VolatilityModel::forecast_at(const Series& series, std::size_
     throw std::invalid_argument("volatility forecast at row " + std::to_string(t) + " needs " +
                                 std::to_string(min_candles()) + " candles up to it; the series has " +
                                 std::to_string(series.size()));
-  if (member == Member::kTrees && series.width != parts_.feature_width)
-    throw std::invalid_argument("volatility trees read feature rows of width " +
+  if ((member == Member::kTrees || member == Member::kNetwork) && series.width != parts_.feature_width)
+    throw std::invalid_argument("volatility " + to_string(member) + " reads feature rows of width " +
                                 std::to_string(parts_.feature_width) + ", the series has " +
                                 std::to_string(series.width));
   // Only the candles the inputs read (the recursion window and the lookbacks), so any longer history
@@ -164,6 +194,7 @@ VolatilityForecast VolatilityModel::forecast_at(const Series& series, std::size_
       break;
     }
     case Member::kHar: raw = std::exp(parts_.har->predict(row.log_lookbacks.data())); break;
+    case Member::kNetwork: raw = parts_.network->raw_variance(series, {t}, {row}).at(0); break;
     case Member::kGarch: raw = row.garch_variance; break;
     case Member::kEwma: raw = row.ewma_variance; break;
     case Member::kHistorical: raw = parts_.historical.mean_rv; break;
@@ -202,7 +233,7 @@ nlohmann::json VolatilityModel::to_json() const {
     const double q = p.test_qlike[index(m)];
     qlike[to_string(m)] = std::isfinite(q) ? nlohmann::json(q) : nlohmann::json(nullptr);
   }
-  return {{"format", kFormat},
+  nlohmann::json j{{"format", kFormat},
           {"pair", p.pair},
           {"horizon", p.spec.horizon},
           {"lookbacks", p.spec.lookbacks},
@@ -220,16 +251,37 @@ nlohmann::json VolatilityModel::to_json() const {
           {"har", p.har ? p.har->to_json() : nlohmann::json(nullptr)},
           {"trees", p.trees ? nlohmann::json{{"width", p.trees->width()}, {"target", to_string(p.tree_target)}}
                             : nlohmann::json(nullptr)},
+          {"network", p.network ? nlohmann::json{{"name", p.network_name}, {"model", p.network->to_json()}}
+                                : nlohmann::json(nullptr)},
           {"calibration", calibration},
           {"testQlike", qlike}};
+  j["weights"] = {{"trees", blob_json(p.trees ? p.trees->save() : std::string())},
+                  {"network", blob_json(p.network ? p.network->weights() : std::string())}};
+  return j;
 }
 
-std::string VolatilityModel::tree_bytes() const { return parts_.trees ? parts_.trees->save() : std::string(); }
+std::string VolatilityModel::weights() const {
+  return (parts_.trees ? parts_.trees->save() : std::string()) +
+         (parts_.network ? parts_.network->weights() : std::string());
+}
 
-VolatilityModel VolatilityModel::from_json(const nlohmann::json& j, const std::string& tree_bytes) {
+VolatilityModel VolatilityModel::from_json(const nlohmann::json& j, const std::string& weights,
+                                           const NetworkCandidate* network) {
   try {
-    if (j.at("format").get<std::string>() != kFormat)
-      throw std::invalid_argument("format '" + j.at("format").get<std::string>() + "', expected " + kFormat);
+    const std::string format = j.at("format").get<std::string>();
+    if (format != kFormat && format != kFormatTreesOnly)
+      throw std::invalid_argument("format '" + format + "', expected " + kFormat);
+    std::string tree_bytes = weights, network_bytes;
+    if (format == kFormat) {
+      if (weights.empty() && !(j.at("trees").is_null() && j.value("network", nlohmann::json()).is_null()))
+        throw std::invalid_argument("the model has trees or a network but no weights were given");
+      std::size_t offset = 0;
+      tree_bytes = take_blob(weights, offset, j.at("weights").at("trees"), "tree");
+      network_bytes = take_blob(weights, offset, j.at("weights").at("network"), "network");
+      if (offset != weights.size())
+        throw std::runtime_error("volatility model: " + std::to_string(weights.size() - offset) +
+                                 " unexpected bytes after the weights");
+    }
     VolatilityModelParts p;
     p.pair = j.at("pair").get<std::string>();
     p.spec.horizon = j.at("horizon").get<std::size_t>();
@@ -265,6 +317,25 @@ VolatilityModel VolatilityModel::from_json(const nlohmann::json& j, const std::s
     if (stored_trees && !p.trees && p.served == Member::kTrees)
       throw std::invalid_argument("the trees were trained on features " + p.feature_version +
                                   ", the pipeline computes " + FeaturePipeline::version() + ": retrain");
+    const auto stored_network = j.find("network");
+    if (stored_network != j.end() && !stored_network->is_null()) {
+      p.network_name = stored_network->at("name").get<std::string>();
+      const std::optional<NetworkCandidate> registered = network ? std::nullopt : registered_network_candidate();
+      const NetworkCandidate* loader = network ? network : registered ? &*registered : nullptr;
+      std::string why;
+      if (p.feature_version != FeaturePipeline::version())
+        why = "the network was trained on features " + p.feature_version + ", the pipeline computes " +
+              FeaturePipeline::version() + ": retrain";
+      else if (!loader || !loader->load)
+        why = "no network candidate is registered to load the '" + p.network_name + "' network";
+      else if (loader->name != p.network_name)
+        why = "the stored network is '" + p.network_name + "', the registered candidate is '" + loader->name + "'";
+      else
+        p.network = loader->load(stored_network->at("model"), network_bytes);
+      if (!p.network && p.served == Member::kNetwork) throw std::invalid_argument(why);
+    } else if (p.served == Member::kNetwork) {
+      throw std::invalid_argument("the model serves a network but stores none");
+    }
     p.test_qlike.fill(std::numeric_limits<double>::quiet_NaN());
     const auto& cal = j.at("calibration");
     const auto& qlike = j.at("testQlike");

@@ -155,7 +155,7 @@ void VolatilityServing::train(const std::string& pair) {
     s.report = r.report;
     if (hooks_.save) {
       try {
-        s.version = hooks_.save(pair, r.model->to_json(), r.model->tree_bytes(), r.report);
+        s.version = hooks_.save(pair, r.model->to_json(), r.model->weights(), r.report);
       } catch (const std::exception& e) {
         log->error("{} volatility: saving the model failed: {}", pair, e.what());
       }

@@ -79,6 +79,8 @@ TEST(RealDataAnswers, TrainedPairAnswers200WithEdgeAndVolatility) {
   ASSERT_EQ(compare.status, 200) << compare.raw;
   EXPECT_TRUE(compare.body["volatility"]["candidates"]["garch"]["test"]["qlike"].is_number()) << compare.raw;
   EXPECT_TRUE(compare.body["volatility"]["candidates"]["ewma"]["test"]["coverage80"].is_number()) << compare.raw;
+  // serve registers the GRU candidate, so the daemon's volatility training fits and scores it too.
+  EXPECT_TRUE(compare.body["volatility"]["candidates"]["network"]["test"]["qlike"].is_number()) << compare.raw;
 
   auto features = get(port, "/api/features/BTC");
   ASSERT_EQ(features.status, 200);

@@ -4,15 +4,17 @@
 // the h-candle log return, from the last ~200 candles of a Series.
 //
 // train_volatility_model fits every candidate on the training part of a chronological split — boosted
-// trees on log RV, a HAR regression, GARCH(1,1), EWMA and the historical distribution — calibrates their
+// trees on log RV, a HAR regression, a small recurrent network (when a NetworkCandidate is given or
+// registered: network_candidate.h), GARCH(1,1), EWMA and the historical distribution — calibrates their
 // quantiles on the validation part, scores all of them on the untouched test part, and serves by this
-// rule: the learned model (trees, or HAR where HAR had the lower validation QLIKE) if its test QLIKE is
-// below GARCH's, otherwise GARCH. The report says by how much, with a paired block-bootstrap interval,
-// so "beats GARCH / EWMA" is claimed only where it excludes zero. The served model is the one fitted on
-// the training part (not refitted on all data), so its test scores describe what is served.
+// rule: the learned model (of trees, HAR and the network, the one with the lowest validation QLIKE) if
+// its test QLIKE is below GARCH's, otherwise GARCH. The report says by how much, with a paired
+// block-bootstrap interval, so "beats GARCH / EWMA" is claimed only where it excludes zero. The served
+// model is the one fitted on the training part (not refitted on all data), so its test scores describe
+// what is served.
 //
 // A VolatilityModel is immutable; share it as std::shared_ptr<const VolatilityModel>. forecast() is
-// const and thread-safe. It round-trips through to_json() + tree_bytes() / from_json(json, bytes).
+// const and thread-safe. It round-trips through to_json() + weights() / from_json(json, weights).
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -31,15 +33,16 @@
 #include "tbml/volatility/har.h"
 #include "tbml/volatility/historical.h"
 #include "tbml/volatility/inputs.h"
+#include "tbml/volatility/network_candidate.h"
 #include "tbml/volatility/quantiles.h"
 #include "tbml/volatility/split.h"
 
 namespace tbml::volatility {
 
-enum class Member { kTrees, kHar, kGarch, kEwma, kHistorical };
-constexpr std::size_t kMemberCount = 5;
+enum class Member { kTrees, kHar, kNetwork, kGarch, kEwma, kHistorical };
+constexpr std::size_t kMemberCount = 6;
 const std::array<Member, kMemberCount>& all_members();
-std::string to_string(Member m);  // "trees", "har", "garch", "ewma", "historical"
+std::string to_string(Member m);  // "trees", "har", "network", "garch", "ewma", "historical"
 std::optional<Member> parse_member(std::string_view name);
 
 // What the trees regress. kLogRv: log RV itself. kGarchResidual: log RV − log GARCH forecast, so the
@@ -85,6 +88,8 @@ struct VolatilityModelParts {
   Historical historical;
   std::optional<Har> har;
   std::shared_ptr<const BoostedTrees> trees;  // null when not fitted (or not loadable: other features)
+  std::shared_ptr<const NetworkForecaster> network;  // likewise; also null when no loader is registered
+  std::string network_name;                          // the candidate's name ("gru"), empty without one
   TreeTarget tree_target = TreeTarget::kLogRv;  // kLogRv or kGarchResidual (never kAuto here)
   std::array<MemberCalibration, kMemberCount> calibration{};
   std::array<double, kMemberCount> test_qlike{};  // NaN for a member that was not fitted
@@ -113,13 +118,18 @@ class VolatilityModel {
   std::size_t min_candles() const { return parts_.spec.min_candles(); }
   const VolatilityModelParts& parts() const { return parts_; }
 
-  // Everything but the trees (format "tbml-volatility/1"); tree_bytes() is XGBoost's model JSON, empty
-  // without trees. from_json throws std::invalid_argument on a bad document and std::runtime_error on
-  // damaged tree bytes. When the stored feature version differs from the running pipeline's, the trees are
-  // dropped (they would read other columns) and a model serving the trees is refused.
+  // Everything but the weights (format "tbml-volatility/2"). weights() is the trees' XGBoost model JSON
+  // followed by the network's bytes; to_json() records each part's length and checksum ("weights"), so a
+  // damaged or truncated part is refused on load (ModelStore checksums the whole blob on top). Without a
+  // network it is the trees' bytes alone, as format 1 stored them. from_json throws std::invalid_argument
+  // on a bad document and std::runtime_error on damaged bytes. When the stored feature version differs
+  // from the running pipeline's, the trees and the network are dropped (they would read other columns)
+  // and a model serving either is refused; so is one serving a network no registered loader can read.
+  // `network` loads the network (null: the registered candidate).
   nlohmann::json to_json() const;
-  std::string tree_bytes() const;
-  static VolatilityModel from_json(const nlohmann::json& j, const std::string& tree_bytes);
+  std::string weights() const;
+  static VolatilityModel from_json(const nlohmann::json& j, const std::string& weights,
+                                   const NetworkCandidate* network = nullptr);
 
  private:
   VolatilityModelParts parts_;
@@ -144,6 +154,8 @@ struct VolatilityTrainOptions {
   bool fit_trees = true;
   TreeTarget tree_target = TreeTarget::kAuto;
   bool fit_har = true;
+  bool fit_network = true;                 // when a candidate is given here or registered
+  std::optional<NetworkCandidate> network; // unset: registered_network_candidate()
   BoostedTreesOptions trees = default_tree_options();
   std::size_t bootstrap_resamples = 1000;
   std::uint64_t bootstrap_seed = 42;
@@ -161,14 +173,15 @@ struct VolatilityTrainResult {
 
 // Report: {"pair","horizon","candles","samples":{"train","validation","test","embargoed"},
 //  "span":{"train":{"from","to"},"validation":{...},"test":{...}} (timestamps of the "now" candles),
-//  "rvFloor","rvFloorRule", "served", "learned","learnedReason", "reason",
+//  "rvFloor","rvFloorRule", "served", "learned","learnedReason", "reason", "calibrationRule",
 //  "candidates":{"<member>":{"test":ScoreCard,"validation":ScoreCard}} (ScoreCard: {"samples","qlike",
 //   "mseLogVar","coverage80","pinball":{"q10","q50","q90","mean"}}),
 //  "skillVsEwma":{"<member>": 1 − QLIKE/QLIKE_EWMA on test},
 //  "comparisons":{"<a>-<b>": BootstrapInterval of QLIKE_a − QLIKE_b on test},
 //  "parameters":{"ewma","garch","historical","har","trees":{"bestRound","roundsRun","trainRmse",
 //   "validationRmse","inputs","target","targets":{"logRv"|"garchResidual":{"validationQlike","bestRound"}},
-//   "options","topFeatures":[{"name","gainShare"}]},"calibration":{"<member>":{"scale","z"}}}, "seconds"}.
+//   "options","topFeatures":[{"name","gainShare"}]},"network": the candidate's to_json() or
+//   {"skipped": why}, "calibration":{"<member>":{"scale","z"}}}, "seconds"}.
 // Throws std::invalid_argument when the series is too short for the split (saying how many samples).
 VolatilityTrainResult train_volatility_model(const Series& series, const VolatilityTrainOptions& options);
 

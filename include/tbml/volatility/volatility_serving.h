@@ -37,7 +37,7 @@ struct VolatilityServingOptions {
 struct VolatilityHooks {
   std::function<std::optional<Series>(const std::string& pair, std::size_t max_candles)> series;
   // Stores the model; returns its version. Throws on a storage failure (the model still serves).
-  std::function<int(const std::string& pair, const nlohmann::json& model, const std::string& tree_bytes,
+  std::function<int(const std::string& pair, const nlohmann::json& model, const std::string& weights,
                     const nlohmann::json& report)>
       save;
   std::function<void(const std::string& pair, const nlohmann::json& report)> trained;  // every finished run
