@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/csv_series.h"
 #include "tbml/evaluation/charts.h"
 #include "tbml/evaluation/evaluator.h"
 #include "tbml/evaluation/report.h"
@@ -34,6 +35,7 @@ struct EvaluateArgs {
   std::size_t max_candles = 4000;
   std::size_t vol_train_window = 0;  // 0: --train-window
   bool vol_network = true;           // the GRU volatility candidate in every fold
+  std::string reference_pair;        // --reference-pair
   evaluation::EvaluationOptions options;
   evaluation::VolatilityEvaluationOptions volatility;
 };
@@ -61,7 +63,9 @@ int run_evaluate(EvaluateArgs args) {
   std::vector<PairCsv> inputs;
   evaluation::EvaluationTarget target{};
   std::vector<std::size_t> horizons;
+  std::string reference;
   try {
+    reference = parse_reference_pair(args.reference_pair);
     std::string list;
     for (const auto& item : args.csv) list += (list.empty() ? "" : ",") + item;
     inputs = parse_pair_csv_list(list);
@@ -93,15 +97,10 @@ int run_evaluate(EvaluateArgs args) {
   }
   configure_torch_threads(args.options.train.torch_threads > 0 ? args.options.train.torch_threads : 1);
 
-  std::vector<Series> series;
-  for (const auto& input : inputs) {
-    std::vector<Candle> candles = load_candles_csv(input.path);
-    if (args.max_candles > 0 && candles.size() > args.max_candles)
-      candles.erase(candles.begin(), candles.end() - static_cast<std::ptrdiff_t>(args.max_candles));
-    series.push_back(build_series(input.pair, candles));
-    std::cerr << fmt::format("{}: {} candles from {}\n", input.pair, series.back().size(), input.path);
-  }
   auto say = [](const std::string& line) { std::cerr << line << std::endl; };
+  const std::vector<Series> series = load_series_set(inputs, args.max_candles, reference, say);
+  for (std::size_t i = 0; i < inputs.size(); ++i)
+    std::cerr << fmt::format("{}: {} candles from {}\n", inputs[i].pair, series[i].size(), inputs[i].path);
   const std::string command = command_line();
   std::string markdown;
   nlohmann::json json;
@@ -210,6 +209,7 @@ void register_evaluate_command(CLI::App& app, Runner& run) {
       ->capture_default_str();
   cmd->add_option("--max-candles", args->max_candles, "Use only the most recent N candles of each CSV (0 = all)")
       ->capture_default_str();
+  add_reference_option(cmd, args->reference_pair);
   cmd->add_option("--train-window", o.walk.train_window, "Candles each fold trains on")->capture_default_str();
   cmd->add_option("--block", o.walk.block, "Label candles per evaluated block")->capture_default_str();
   cmd->add_option("--blocks", o.walk.blocks, "Blocks evaluated (the most recent ones)")->capture_default_str();

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/csv_series.h"
 #include "tbml/config/config.h"
 #include "tbml/market/candle_csv.h"
 #include "tbml/market/series.h"
@@ -31,6 +32,7 @@ struct TrainArgs {
   std::string models = "lstm,gru,cnn,transformer,xgboost";
   std::string out;
   std::size_t max_candles = 0;
+  std::string reference_pair;  // --reference-pair
   TrainOptions options = [] {
     TrainOptions o;
     // One thread, as the service trains: with two on this 2-core machine libgomp's spinning idle
@@ -80,7 +82,9 @@ void print_table(const std::vector<Row>& rows) {
 int run_train(const TrainArgs& args) {
   std::vector<PairCsv> inputs;
   std::vector<ModelType> types;
+  std::string reference;
   try {
+    reference = parse_reference_pair(args.reference_pair);
     inputs = parse_pair_csv_list(args.csv);
     types = parse_model_list(args.models);
     args.options.validate();
@@ -97,11 +101,11 @@ int run_train(const TrainArgs& args) {
   TrainControl control;
   control.cancelled = [] { return g_interrupted != 0; };
   std::vector<Row> rows;
-  for (const auto& input : inputs) {
-    std::vector<Candle> candles = load_candles_csv(input.path);
-    if (args.max_candles > 0 && candles.size() > args.max_candles)
-      candles.erase(candles.begin(), candles.end() - static_cast<std::ptrdiff_t>(args.max_candles));
-    const Series series = build_series(input.pair, candles);
+  const std::vector<Series> all_series =
+      load_series_set(inputs, args.max_candles, reference, [](const std::string& line) { std::cout << line << "\n"; });
+  for (std::size_t input_index = 0; input_index < inputs.size(); ++input_index) {
+    const PairCsv& input = inputs[input_index];
+    const Series& series = all_series[input_index];
     std::cout << fmt::format("{}: {} candles from {}, {} features\n", input.pair, series.size(), input.path,
                              series.width);
     for (ModelType type : types) {
@@ -146,6 +150,7 @@ void register_train_command(CLI::App& app, Runner& run) {
   cmd->add_option("--epochs", args->options.epochs, "Maximum epochs")->capture_default_str();
   cmd->add_option("--max-candles", args->max_candles, "Use only the most recent N candles (0 = all)")
       ->capture_default_str();
+  add_reference_option(cmd, args->reference_pair);
   cmd->add_option("--batch-size", args->options.batch_size)->capture_default_str();
   cmd->add_option("--learning-rate", args->options.learning_rate)->capture_default_str();
   cmd->add_option("--patience", args->options.patience, "Early-stopping patience in epochs (0 = off)")

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "tbml/features/indicators.h"
+#include "tbml/features/reference_features.h"
 #include "tbml/features/ring_buffer.h"
 
 namespace tbml {
@@ -80,6 +81,9 @@ struct FeaturePipeline::State {
   RollingExtreme hi20{20, true}, lo20{20, false}, hi50{50, true}, lo50{50, false};
   RollingExtreme hi100{100, true}, lo100{100, false};
 
+  ReturnTracker own;          // this pair's recent returns, for the relative columns and as a reference
+  ReferenceInput reference;  // what the latest row was given about the reference pair
+
   void update(const Candle& c);
 };
 
@@ -153,9 +157,30 @@ void FeaturePipeline::State::update(const Candle& c) {
   hi100.push(c.high);
   lo100.push(c.low);
   prev_close = c.close;
+  own.push(c);
 }
 
 namespace {
+
+// Cross-pair columns (last in the row): the reference pair's candle at this row's timestamp. Raw log
+// returns and stds like ret_log_* and vol_log_ret_* (the networks' normaliser and the trees need no other
+// scaling). Without an available reference every column is 0 and ref_available is 0, so a model can tell
+// "no information" from "the reference did not move"; the reason is kept per row by PairState.
+template <typename Sink>
+void emit_reference(const ReturnSummary& own, const ReferenceInput& in, Sink& put) {
+  const bool live = in.status == ReferenceStatus::kAvailable;
+  const ReturnSummary& ref = in.reference;
+  put("ref_ret_log_1", live, ref.ret1);
+  put("ref_ret_log_5", live, ref.ret5);
+  put("ref_ret_log_24", live, ref.ret24);
+  put("ref_vol_log_ret_24", live, ref.vol24);
+  // This pair's 24-candle volatility against the reference's: > 0 when it moves more than the reference.
+  put("ref_vol_ratio_24", live && own.full() && own.vol24 > 0.0 && ref.vol24 > 0.0, std::log(own.vol24 / ref.vol24));
+  // Relative strength: this pair's return minus the reference's over the same number of candles.
+  put("rel_ret_log_1", live && own.count > 1, own.ret1 - ref.ret1);
+  put("rel_ret_log_24", live && own.full(), own.ret24 - ref.ret24);
+  put("ref_available", true, live ? 1.0 : 0.0);
+}
 
 template <typename Sink, typename S>
 void emit_features(const S& s, Sink& put) {
@@ -327,6 +352,8 @@ void emit_features(const S& s, Sink& put) {
   put("up_fraction_10", s.up10.full(), s.up10.mean() - 0.5);
   put("up_fraction_20", s.up20.full(), s.up20.mean() - 0.5);
   put("close_streak", n > 1, static_cast<double>(s.streak) / 10.0);
+
+  emit_reference(s.own.latest(), s.reference, put);
 }
 
 }  // namespace
@@ -349,11 +376,12 @@ const std::vector<std::string>& FeaturePipeline::names() {
 std::size_t FeaturePipeline::width() { return names().size(); }
 
 const std::string& FeaturePipeline::version() {
-  static const std::string kVersion = "tbml-features-v1-" + std::to_string(width());
+  // v2: the cross-pair reference columns were appended.
+  static const std::string kVersion = "tbml-features-v2-" + std::to_string(width());
   return kVersion;
 }
 
-void FeaturePipeline::push(const Candle& raw, float* out) {
+void FeaturePipeline::push(const Candle& raw, float* out, const ReferenceInput& reference) {
   if (out == nullptr) throw std::invalid_argument("FeaturePipeline::push: output pointer is null");
   State& s = *state_;
   const Candle c = sanitize_candle(raw, s.count > 0 ? s.prev_close : 0.0);
@@ -363,14 +391,26 @@ void FeaturePipeline::push(const Candle& raw, float* out) {
   }
   s.previous_timestamp = s.last_timestamp;
   s.update(c);
+  s.reference = reference;
   RowWriter writer{out};
   emit_features(s, writer);
 }
 
-std::vector<float> FeaturePipeline::push(const Candle& candle) {
+std::vector<float> FeaturePipeline::push(const Candle& candle, const ReferenceInput& reference) {
   std::vector<float> row(width());
-  push(candle, row.data());
+  push(candle, row.data(), reference);
   return row;
+}
+
+const ReturnSummary& FeaturePipeline::summary() const { return state_->own.latest(); }
+
+const std::vector<std::string>& FeaturePipeline::reference_names() {
+  static const std::vector<std::string> kNames = [] {
+    NameRecorder recorder;
+    emit_reference(ReturnSummary{}, ReferenceInput{}, recorder);
+    return recorder.names;
+  }();
+  return kNames;
 }
 
 std::size_t FeaturePipeline::count() const { return state_->count; }

@@ -20,6 +20,8 @@ bool sanitize(Candle& c, double prev_close) {
 struct PendingRow {
   Candle candle;
   std::vector<float> row;
+  ReturnSummary summary;
+  ReferenceStatus reference = ReferenceStatus::kNotConfigured;
   bool gap = false;
 };
 
@@ -30,9 +32,11 @@ PairState::PairState(std::string pair, std::size_t capacity)
       capacity_(capacity),
       candles_(capacity),
       rows_(capacity),
-      gap_before_(capacity) {}
+      gap_before_(capacity),
+      reference_status_(capacity),
+      summaries_(capacity) {}
 
-IngestResult PairState::ingest(const std::vector<Candle>& input) {
+IngestResult PairState::ingest(const std::vector<Candle>& input, const ReferenceLookup& reference) {
   std::lock_guard<std::mutex> write_lock(write_mutex_);
   std::vector<Candle> sorted = input;
   std::stable_sort(sorted.begin(), sorted.end(),
@@ -54,7 +58,10 @@ IngestResult PairState::ingest(const std::vector<Candle>& input) {
     PendingRow p;
     p.candle = c;
     p.gap = gaps_.push(c.timestamp);
-    p.row = pipeline_.push(c);
+    const ReferenceInput ref = reference ? reference(c.timestamp) : ReferenceInput{};
+    p.row = pipeline_.push(c, ref);
+    p.summary = pipeline_.summary();
+    p.reference = ref.status;
     pending.push_back(std::move(p));
     last_accepted_ = c.timestamp;
     prev_close_ = c.close;
@@ -68,6 +75,8 @@ IngestResult PairState::ingest(const std::vector<Candle>& input) {
     candles_.push(pending[i].candle);
     rows_.push(pending[i].row);
     gap_before_.push(pending[i].gap ? 1 : 0);
+    reference_status_.push(pending[i].reference);
+    summaries_.push(pending[i].summary);
   }
   const std::int64_t now = now_ms();
   counters_.total_ingested += result.added;
@@ -90,7 +99,13 @@ std::optional<FeatureSnapshot> PairState::latest_features() const {
   snap.names = FeaturePipeline::names();
   snap.values = rows_.back();
   snap.data_points = candles_.size();
+  snap.reference = reference_status_.back();
   return snap;
+}
+
+ReferenceInput PairState::reference_at(std::int64_t timestamp) const {
+  std::shared_lock<std::shared_mutex> lock(data_mutex_);
+  return summaries_.at(timestamp);
 }
 
 std::optional<Candle> PairState::latest_candle() const {

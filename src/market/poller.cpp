@@ -108,7 +108,8 @@ void Poller::run() {
 }
 
 void Poller::poll_once() {
-  for (const std::string& pair : pairs_for_cycle()) {
+  // The reference pair first: the other pairs' rows at t read its candle at t (rows are computed once).
+  for (const std::string& pair : market_->reference_first(pairs_for_cycle())) {
     if (client_.stop_requested()) return;
     fetch_pair(pair);
   }
@@ -147,8 +148,8 @@ void Poller::fetch_pair(const std::string& pair) {
     record_failure(pair, "GET " + path + ": rejected payload: " + e.what(), true, true);
     return;
   }
-  std::shared_ptr<PairState> state = market_->get_or_create(pair);
-  const IngestResult ingested = state->ingest(payload.candles);
+  IngestResult ingested;
+  const std::shared_ptr<PairState> state = market_->ingest(pair, payload.candles, &ingested);
   {
     std::lock_guard<std::mutex> lock(health_mutex_);
     PairPollHealth& ph = health_.pairs[pair];

@@ -39,7 +39,7 @@ OutcomeTrackerOptions tracker_options(const Config& c) {
 Service::Impl::Impl(ServiceOptions o)
     : options(std::move(o)),
       cfg(options.config),
-      market(std::make_shared<MarketData>(options.config.market.buffer_capacity)) {
+      market(std::make_shared<MarketData>(options.config.market.buffer_capacity, options.config.ml.reference_pair)) {
   for (std::size_t h : cfg.ml.horizons) tracks.emplace(h, std::make_unique<HorizonTrack>(h, tracker_options(cfg)));
   if (!tracks.count(cfg.ml.horizon)) throw ConfigError("ml.horizons must include ml.horizon");
   EnsembleDefaults defaults;

@@ -195,9 +195,25 @@ nlohmann::json Service::features(const std::string& pair) const {
     importance = {{"model", to_string(t)}, {"kind", "total gain"}, {"features", rows}};
     break;
   }
+  // Cross-pair columns: their numbers when the reference candle was there, else "not available" and why
+  // (the flag, the last column, is always its number). `values` keeps the finite encoding the models read.
+  const auto& ref_names = FeaturePipeline::reference_names();
+  const bool ref_live = f->reference == ReferenceStatus::kAvailable;
+  const std::string& ref_pair = impl_->market->reference_pair();
+  nlohmann::json ref_values = nlohmann::json::object();
+  for (std::size_t i = 0, first = f->values.size() - ref_names.size(); i < ref_names.size(); ++i)
+    ref_values[ref_names[i]] = ref_live || i + 1 == ref_names.size() ? nlohmann::json(f->values[first + i])
+                                                                     : nlohmann::json("not available");
+  const nlohmann::json reference = {
+      {"pair", ref_pair.empty() ? nlohmann::json(nullptr) : nlohmann::json(ref_pair)},
+      {"available", ref_live},
+      {"status", reference_status_name(f->reference)},
+      {"reason", ref_live ? nlohmann::json(nullptr) : nlohmann::json(reference_status_reason(f->reference, ref_pair))},
+      {"values", ref_values}};
   return {{"pair", pair},
           {"features", {{"count", f->values.size()}, {"names", f->names}, {"values", f->values},
                         {"version", FeaturePipeline::version()}}},
+          {"reference", reference},
           {"importance", importance},
           {"dataPoints", f->data_points},
           {"dataTimestamp", f->timestamp},

@@ -34,10 +34,11 @@ void Service::Impl::restore_state() {
   Database* db = storage->db();
   if (!db) return;
   try {
-    for (const auto& pair : db->pairs_with_candles()) {
+    // The reference pair first, so the others' restored rows find its candles (as the poller does).
+    for (const auto& pair : market->reference_first(db->pairs_with_candles())) {
       auto candles = db->load_candles(pair, cfg.market.buffer_capacity);
-      auto state = market->get_or_create(pair);
-      auto r = state->ingest(candles);
+      IngestResult r;
+      market->ingest(pair, candles, &r);
       log->info("restored {} candles for {} from storage", r.added, pair);
       for (auto& [h, t] : tracks) t->tracker.on_candles(pair, candles, now_ms());
     }

@@ -30,6 +30,27 @@ class DemoDataPath : public ::testing::Test {
 };
 DemoService* DemoDataPath::service_ = nullptr;
 
+// Cross-pair columns: ETH's come from BTC's candle at the same timestamp; BTC's own are "not available"
+// with the reason, while `values` stays numeric for the contract.
+TEST_F(DemoDataPath, FeaturesShowTheReferencePair) {
+  const auto eth = get(service_->port(), "/api/features/ETH");
+  ASSERT_EQ(eth.status, 200) << eth.raw;
+  const auto& ref = eth.body["reference"];
+  EXPECT_EQ(ref["pair"], "BTC");
+  EXPECT_EQ(ref["status"], "available") << eth.raw;
+  EXPECT_TRUE(ref["available"].get<bool>());
+  EXPECT_TRUE(ref["reason"].is_null());
+  EXPECT_EQ(ref["values"]["ref_available"], 1.0);
+  EXPECT_TRUE(ref["values"]["ref_ret_log_24"].is_number());
+  const auto btc = get(service_->port(), "/api/features/BTC");
+  ASSERT_EQ(btc.status, 200) << btc.raw;
+  EXPECT_EQ(btc.body["reference"]["status"], "is_reference");
+  EXPECT_FALSE(btc.body["reference"]["available"].get<bool>());
+  EXPECT_TRUE(btc.body["reference"]["reason"].is_string());
+  EXPECT_EQ(btc.body["reference"]["values"]["ref_ret_log_1"], "not available");
+  EXPECT_EQ(btc.body["reference"]["values"]["ref_available"], 0.0);
+}
+
 TEST_F(DemoDataPath, FeaturesAreNamedFiniteAndAtLeast84) {
   auto r = get(service_->port(), "/api/features/btc");
   ASSERT_EQ(r.status, 200) << r.raw;

@@ -3,6 +3,11 @@
 // thread writes through ingest(); predictors, trainers and HTTP handlers read copies concurrently.
 // Feature rows are computed once, incrementally, as candles arrive, so ingesting a history in one call or
 // candle by candle yields identical rows (and identical rows to build_series on the same candles).
+// Cross-pair columns: ingest is given a ReferenceLookup (MarketData::reference_for) and each new row reads
+// the reference pair's summary at exactly its timestamp, once. A reference candle that arrives after the
+// row was computed does not change it: the row stays "not available" (build_series, given both pairs'
+// full data, would find the candle, so live and offline agree only when the reference came first; the
+// poller therefore ingests the reference pair first in every cycle).
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
@@ -30,6 +35,7 @@ struct FeatureSnapshot {
   std::vector<std::string> names;
   std::vector<float> values;
   std::size_t data_points = 0;  // rows held when the snapshot was taken
+  ReferenceStatus reference = ReferenceStatus::kNotConfigured;  // of this row's cross-pair columns
 };
 
 struct PairCounters {
@@ -58,7 +64,11 @@ class PairState {
   // A missing open (0, negative or non-finite) is filled with the previous close (its own close for the
   // very first candle); high/low are widened to contain open and close, since core's high/low are 24-hour
   // extremes of a ticker rather than bar extremes.
-  IngestResult ingest(const std::vector<Candle>& candles);
+  // `reference` gives each new row its reference pair's input (empty: no reference configured).
+  IngestResult ingest(const std::vector<Candle>& candles, const ReferenceLookup& reference = {});
+
+  // This pair as a reference: its return summary at exactly `timestamp` (see SummaryHistory::at).
+  ReferenceInput reference_at(std::int64_t timestamp) const;
 
   std::optional<FeatureSnapshot> latest_features() const;
   std::optional<Candle> latest_candle() const;
@@ -89,6 +99,8 @@ class PairState {
   RingBuffer<Candle> candles_;
   RingBuffer<std::vector<float>> rows_;
   RingBuffer<std::uint8_t> gap_before_;
+  RingBuffer<ReferenceStatus> reference_status_;
+  SummaryHistory summaries_;  // this pair's own return summaries, read by other pairs' ingest
   PairCounters counters_;
 };
 

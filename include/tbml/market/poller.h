@@ -74,7 +74,8 @@ class Poller {
   void stop();   // interrupts a request or sleep in progress and joins; idempotent
   bool running() const { return running_.load(); }
 
-  // Runs one cycle on the calling thread (what the thread does every interval). Not to be called while
+  // Runs one cycle on the calling thread (what the thread does every interval): MarketData's reference
+  // pair first, then the others in their order. Not to be called while
   // the thread runs; meant for tests and one-shot tools.
   void poll_once();
 

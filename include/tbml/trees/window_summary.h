@@ -11,7 +11,7 @@
 //   [4W, 4W + 2R)     mean and standard deviation over the whole window of the first R = min(4, W)
 //                     features (the feature pipeline puts its 1-, 2-, 3- and 5-candle log returns first,
 //                     so these are the window's drift and realised volatility at four scales)
-// 404 columns for the pipeline's 99 features. A change whose lookback reaches before the window is NaN
+// 436 columns for the pipeline's 107 features. A change whose lookback reaches before the window is NaN
 // (XGBoost treats it as missing), as is anything computed from a non-finite input; finite input never
 // gives NaN or ±inf (values beyond float range are clamped).
 #include <cstddef>

@@ -70,7 +70,7 @@ TEST(FeaturePipeline, NamesAreUniqueStableAndVersioned) {
   EXPECT_GE(names.size(), 84u);
   EXPECT_EQ(FeaturePipeline::width(), names.size());
   EXPECT_EQ(std::set<std::string>(names.begin(), names.end()).size(), names.size());
-  EXPECT_EQ(FeaturePipeline::version(), "tbml-features-v1-" + std::to_string(names.size()));
+  EXPECT_EQ(FeaturePipeline::version(), "tbml-features-v2-" + std::to_string(names.size()));
   EXPECT_EQ(&FeaturePipeline::names(), &names);
   // Names must not suggest raw prices or volumes.
   for (const auto& n : names) {
@@ -267,18 +267,25 @@ std::vector<Candle> read_csv(const std::string& path) {
   return out;
 }
 
-TEST(FeaturePipeline, RealBtcHourlyData) {
-  const std::string path = std::string(TBML_SHARED_DATA_DIR) + "/BTCUSDT_1h.csv";
-  if (!std::ifstream(path).good()) GTEST_SKIP() << "no market data at " << path;
+// ETH with BTC as the reference pair (looked up by timestamp as market does), so the cross-pair columns
+// are live too.
+TEST(FeaturePipeline, RealHourlyDataWithReference) {
+  const std::string path = std::string(TBML_SHARED_DATA_DIR) + "/ETHUSDT_1h.csv";
+  const std::string ref_path = std::string(TBML_SHARED_DATA_DIR) + "/BTCUSDT_1h.csv";
+  if (!std::ifstream(path).good() || !std::ifstream(ref_path).good()) GTEST_SKIP() << "no market data at " << path;
   const auto candles = read_csv(path);
   ASSERT_GT(candles.size(), 1000u);
+  const auto btc = read_csv(ref_path);
+  ReturnTracker tracker;
+  SummaryHistory reference(btc.size());
+  for (const Candle& c : btc) reference.push(tracker.push(c));
   const std::size_t w = FeaturePipeline::width();
   FeaturePipeline p;
   std::vector<double> sum(w, 0.0), sum2(w, 0.0);
   std::vector<float> row(w);
   std::size_t used = 0;
   for (std::size_t i = 0; i < candles.size(); ++i) {
-    p.push(candles[i], row.data());
+    p.push(candles[i], row.data(), reference.at(candles[i].timestamp));
     for (std::size_t j = 0; j < w; ++j) ASSERT_TRUE(std::isfinite(row[j])) << FeaturePipeline::names()[j] << " " << i;
     if (i < 200) continue;  // skip warm-up
     ++used;

@@ -73,6 +73,25 @@ TEST_F(PollerCoreSimTest, FollowsTheSimulatorCandleByCandle) {
   EXPECT_EQ(h.total_polls, 6u);
 }
 
+// The reference pair is fetched first whatever the configured order, so ETH's newest row finds BTC's
+// candle at the same timestamp in the same cycle.
+TEST_F(PollerCoreSimTest, IngestsTheReferencePairFirst) {
+  auto market = std::make_shared<MarketData>(PairState::kDefaultCapacity, "BTC");
+  PollerOptions o = options();
+  o.auto_pairs = false;
+  o.pairs = {"ETH", "BTC"};
+  Poller poller(o, market);
+  poller.poll_once();
+  sim_->advance(1);
+  poller.poll_once();
+  const auto eth = market->find("ETH")->latest_features();
+  ASSERT_TRUE(eth.has_value());
+  EXPECT_EQ(eth->timestamp, market->find("BTC")->last_timestamp());
+  EXPECT_EQ(eth->reference, ReferenceStatus::kAvailable);
+  EXPECT_EQ(eth->values.back(), 1.0f);  // ref_available
+  EXPECT_EQ(market->find("BTC")->latest_features()->reference, ReferenceStatus::kIsReference);
+}
+
 // Configured pairs (not auto), so every fault hits the pair payloads themselves.
 TEST_F(PollerCoreSimTest, SurvivesEveryFaultMode) {
   auto market = std::make_shared<MarketData>();

@@ -203,7 +203,7 @@ TEST(TreeTrainer, BadArchitectureOrDataThrows) {
   EXPECT_THROW(train_model(ModelType::kXgboost, s, o), std::invalid_argument);
 }
 
-// The service's case: 1,440 hourly candles (what a real core serves), the pipeline's 99 features, the
+// The service's case: 1,440 hourly candles (what a real core serves), the pipeline's 107 features, the
 // default 60-candle windows and default tree settings on one thread.
 TEST(TreeTrainer, TrainsOn1440RealCandlesInSeconds) {
   const std::string path = std::string(TBML_SHARED_DATA_DIR) + "/BTCUSDT_1h.csv";
