@@ -203,12 +203,13 @@ TradingReport build_trading_report(const std::vector<PairEvaluation>& pairs, con
       s.sharpe += x->stats.sharpe;
       s.max_drawdown += x->stats.max_drawdown;
       s.turnover += x->stats.turnover;
-      s.hit_rate += x->stats.hit_rate;
+      s.hit_rate += x->stats.hit_rate * static_cast<double>(x->stats.active_steps);  // hits
       s.exposure += x->stats.exposure;
     }
     TradingStats& s = pooled.stats;
-    for (double* v : {&s.net_return, &s.costs, &s.sharpe, &s.max_drawdown, &s.turnover, &s.hit_rate, &s.exposure})
+    for (double* v : {&s.net_return, &s.costs, &s.sharpe, &s.max_drawdown, &s.turnover, &s.exposure})
       *v /= static_cast<double>(k);
+    s.hit_rate = s.active_steps ? s.hit_rate / static_cast<double>(s.active_steps) : 0.0;
     r.pooled.push_back(std::move(pooled));
   }
   return r;
@@ -229,7 +230,8 @@ std::string trading_markdown(const TradingReport& r) {
   out << "Positions are re-decided every candle and held one candle (each hour's return is earned once); a "
          "position still open at the end is closed and pays. Sharpe: mean / standard deviation of the hourly "
          "equity returns × √8760 (crypto trades every hour; no risk-free rate). Pooled: the mean of the pairs' "
-         "numbers (trades: the sum), an equal-weight portfolio that is never rebalanced.\n\n";
+         "numbers (trades: the sum; hit rate: over every positioned hour of every pair), an equal-weight portfolio "
+         "that is never rebalanced.\n\n";
   out << "## Pooled (all pairs)\n\n" << table(r.pooled) << "\n";
   for (const auto& p : r.pairs) {
     out << "## " << p.pair << "\n\n" << table(p.methods) << "\n";

@@ -51,7 +51,9 @@ struct PairTrading {
 struct TradingReport {
   TradingOptions options;
   std::vector<PairTrading> pairs;
-  std::vector<TradingMethod> pooled;  // per method: the mean of the pairs' numbers (trades: the sum)
+  // Per method: the mean of the pairs' numbers; trades, steps and active steps summed; the hit rate over
+  // every positioned hour of every pair.
+  std::vector<TradingMethod> pooled;
 };
 
 TradingReport build_trading_report(const std::vector<PairEvaluation>& pairs, const TradingOptions& options);

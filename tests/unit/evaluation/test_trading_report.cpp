@@ -144,5 +144,14 @@ TEST(TradingReport, WithEdgeTheServiceTradesTheMembersSignal) {
   // Pooled over one pair is the pair.
   EXPECT_NEAR(r.pooled.at(0).stats.net_return, p.methods.at(0).stats.net_return, 1e-12);
   EXPECT_NE(trading_markdown(r).find("Trading report"), std::string::npos);
+  // Two pairs: returns are averaged, trades summed, the hit rate taken over every positioned hour.
+  const TradingReport two = build_trading_report({e, hand_series(false)}, options());
+  const TradingMethod* pooled = nullptr;
+  for (const auto& m : two.pooled)
+    if (m.name == "service: edge-gated ensemble, signal") pooled = &m;
+  ASSERT_TRUE(pooled);
+  EXPECT_NEAR(pooled->stats.net_return, expected.net_return / 2, 1e-12);
+  EXPECT_EQ(pooled->stats.trades, 6u);
+  EXPECT_NEAR(pooled->stats.hit_rate, expected.hit_rate, 1e-12);
   EXPECT_EQ(trading_json(r).at("pairs").at(0).at("pair"), "T");
 }
