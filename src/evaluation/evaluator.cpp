@@ -166,6 +166,8 @@ PairEvaluation evaluate_pair(const Series& series, const EvaluationOptions& opti
           {"innerTest", result.report.test.to_json()},
           {"calibration", cal.to_json()}};
       record.members[name] = MemberCheck{result.report.edge, result.report.calibration_checked()};
+      record.details["models"][name]["edge"] = result.report.edge ? result.report.edge->to_json() : nlohmann::json();
+      record.details["models"][name]["calibrationChecked"] = result.report.calibration_checked();
       auto& m = method(e, name, "model").p;
       m.insert(m.end(), p.begin(), p.end());
       auto& r = method(e, name + " (uncalibrated)", "uncalibrated").p;

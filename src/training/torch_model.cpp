@@ -80,7 +80,7 @@ std::optional<std::vector<double>> TorchModel::predict_samples(const float* wind
         SequenceNet& net;
         ~EvalAgain() { net.eval(); }
       } restore{*net_};
-      torch::NoGradGuard no_grad;
+      c10::InferenceMode guard;  // dropout still samples its masks in training mode
       net_->train();
       p = probabilities(*net_, input);
     }
