@@ -1,6 +1,7 @@
 // Inference cost with the service's real code paths: per model at batch 1 (one pair's latest window),
 // per model batched (one window per pair, and 256 windows), the ensemble recompute one pair pays per new
-// candle (run_models over its 4 models + the ensemble body serialised), all pairs recomputed, and the
+// candle (run_models over its 4 models + the ensemble body serialised), all pairs recomputed, MC-dropout
+// samples (20 passes of one window, the networks only), and the
 // JSON of GET /api/predictions/:pair alone. Prints one JSON object.
 //   bench_service_inference --models DIR --csv BTC=a.csv,ETH=b.csv [--threads 1] [--repeats 300]
 // DIR is what `tbml train --out DIR` wrote (<DIR>/models/<PAIR>/<type>/v<N>). With --synthetic instead,
@@ -142,6 +143,9 @@ int main(int argc, char** argv) {
       }
       entry["batch256"] = time_us(std::max(5, repeats / 60), [&] { model.predict(many.data(), n); }, 1);
       entry["batch256"]["windows"] = n;
+      // MC dropout (decision.uncertainty.mcDropoutPasses): 20 passes of the latest window, one batch.
+      if (model.predict_samples(first.window.data(), 1))
+        entry["mcDropout20"] = time_us(std::max(5, repeats / 10), [&] { model.predict_samples(first.window.data(), 20); });
       per_model[name] = entry;
     }
     out["perModel"] = per_model;

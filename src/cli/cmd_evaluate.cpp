@@ -16,6 +16,7 @@
 #include "tbml/evaluation/evaluator.h"
 #include "tbml/evaluation/report.h"
 #include "tbml/evaluation/targets.h"
+#include "tbml/evaluation/trading_report.h"
 #include "tbml/evaluation/volatility_evaluator.h"
 #include "tbml/market/candle_csv.h"
 #include "tbml/market/series.h"
@@ -38,6 +39,9 @@ struct EvaluateArgs {
   std::string reference_pair;        // --reference-pair
   evaluation::EvaluationOptions options;
   evaluation::VolatilityEvaluationOptions volatility;
+  bool trading = false;  // the trading report after each direction evaluation
+  std::string strategy = "weighted";
+  evaluation::TradingOptions trade;
 };
 
 // The command line exactly as typed, for the report (Linux keeps it in /proc/self/cmdline).
@@ -79,6 +83,11 @@ int run_evaluate(EvaluateArgs args) {
         o.walk.horizon = h;
         o.validate();
       }
+    }
+    if (args.trading) {
+      if (!evaluation::includes_direction(target)) throw std::invalid_argument("--trading needs --target direction or all");
+      args.trade.strategy = parse_strategy(args.strategy);
+      args.trade.validate();
     }
     args.volatility.walk = args.options.walk;
     if (args.vol_train_window > 0) args.volatility.walk.train_window = args.vol_train_window;
@@ -129,11 +138,20 @@ int run_evaluate(EvaluateArgs args) {
         md.replace(0, std::string("# Walk-forward evaluation").size(),
                    fmt::format("# Direction, horizon {} h: walk-forward evaluation", h));
       markdown += md + "\n";
-      json["direction"].push_back(evaluation::to_json(report, results));
-      if (!args.plot_dir.empty()) {
-        const std::string dir = horizons.size() > 1 ? args.plot_dir + "/direction_h" + std::to_string(h) : args.plot_dir;
-        for (const auto& path : evaluation::write_charts(dir, report)) charts.push_back(path);
+      nlohmann::json direction = evaluation::to_json(report, results);
+      const std::string dir = horizons.size() > 1 ? args.plot_dir + "/direction_h" + std::to_string(h) : args.plot_dir;
+      if (args.trading) {
+        const evaluation::TradingReport trading = evaluation::build_trading_report(results, args.trade);
+        std::string tmd = evaluation::trading_markdown(trading);
+        if (horizons.size() > 1) tmd.replace(0, std::string("# Trading report").size(), fmt::format("# Trading report, horizon {} h", h));
+        markdown += tmd + "\n";
+        direction["trading"] = evaluation::trading_json(trading);
+        if (!args.plot_dir.empty())
+          for (const auto& path : evaluation::write_trading_charts(dir, trading)) charts.push_back(path);
       }
+      json["direction"].push_back(std::move(direction));
+      if (!args.plot_dir.empty())
+        for (const auto& path : evaluation::write_charts(dir, report)) charts.push_back(path);
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - direction_started).count();
     json["directionWallSeconds"] = secs;
@@ -219,6 +237,24 @@ void register_evaluate_command(CLI::App& app, Runner& run) {
   cmd->add_option("--validation-fraction", o.validation_fraction, "Share of each fold's windows for validation")
       ->capture_default_str();
   cmd->add_option("--cost", o.cost, "Cost per trade of the long/flat rule (0.001 = 0.1 %)")->capture_default_str();
+  // The trading report (docs/decision.md); defaults are config/default.json's decision and ensemble values.
+  auto& t = args->trade;
+  cmd->add_flag("--trading", args->trading, "Add the trading report: the service's signal and sizing rules after costs");
+  cmd->add_option("--fee", t.costs.fee, "Fee per unit of position changed (0.001 = Binance spot taker 0.1 %)")
+      ->capture_default_str();
+  cmd->add_option("--slippage", t.costs.slippage, "Slippage per unit of position changed")->capture_default_str();
+  cmd->add_option("--signal-threshold", t.signal_threshold, "Minimum confidence for BUY/SELL (ensemble.signalThreshold)")
+      ->capture_default_str();
+  cmd->add_option("--strategy", args->strategy, "Ensemble strategy of the service rule (stacked: weighted)")
+      ->capture_default_str();
+  cmd->add_option("--kelly-fraction", t.sizing.kelly_fraction, "Share of full Kelly")->capture_default_str();
+  cmd->add_option("--volatility-target", t.sizing.volatility_target, "Annualised volatility target")->capture_default_str();
+  cmd->add_option("--max-position", t.sizing.max_position, "Cap on |position| (1 = the whole account)")
+      ->capture_default_str();
+  cmd->add_option("--min-outcomes", t.sizing.min_outcomes, "Resolved outcomes needed before sizing")->capture_default_str();
+  cmd->add_flag("--allow-short", t.sizing.allow_short, "SELL goes short (default: flat, as on spot)");
+  cmd->add_option("--outcome-window", t.outcome_window, "Resolved outcomes the average moves come from")
+      ->capture_default_str();
   cmd->add_option("--epochs", o.train.epochs)->capture_default_str();
   cmd->add_option("--patience", o.train.patience)->capture_default_str();
   cmd->add_option("--batch-size", o.train.batch_size)->capture_default_str();

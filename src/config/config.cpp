@@ -462,6 +462,28 @@ Config config_from_json(const json& merged) {
   c.ensemble.skill_temperature = r.number("ensemble.skillTemperature", 0.001, 10.0);
   c.ensemble.signal_threshold = r.number("ensemble.signalThreshold", 0.0, 1.0);
 
+  DecisionConfig& d = c.decision;
+  d.kelly_fraction = r.number("decision.sizing.kellyFraction", 0.01, 1.0);
+  d.volatility_target = r.number("decision.sizing.volatilityTarget", 0.01, 10.0);
+  d.max_position = r.number("decision.sizing.maxPosition", 0.01, 10.0);
+  d.min_outcomes = static_cast<std::size_t>(r.integer("decision.sizing.minOutcomes", 1, 1000000));
+  d.allow_short = r.boolean("decision.sizing.allowShort");
+  d.breaker_window = static_cast<std::size_t>(r.integer("decision.breaker.window", 10, 1000000));
+  d.breaker_min_outcomes = static_cast<std::size_t>(r.integer("decision.breaker.minOutcomes", 10, 1000000));
+  if (d.breaker_min_outcomes > d.breaker_window) r.error("decision.breaker.minOutcomes must not exceed decision.breaker.window");
+  d.accuracy_floor = r.number("decision.breaker.accuracyFloor", 0.0, 1.0);
+  d.skill_floor = r.number("decision.breaker.skillFloor", -1.0, 1.0);
+  d.ensemble_skill_floor = r.number("decision.breaker.ensembleSkillFloor", -1.0, 1.0);
+  d.share_bound = r.number("decision.signals.shareBound", 0.5, 0.99);
+  d.share_tolerance = r.number("decision.signals.tolerance", 0.0, 0.5);
+  d.window_hours = static_cast<int>(r.integer("decision.signals.windowHours", 1, 24 * 365));
+  d.long_window_hours = static_cast<int>(r.integer("decision.signals.longWindowHours", 1, 24 * 365));
+  if (d.long_window_hours < d.window_hours)
+    r.error("decision.signals.longWindowHours must be at least decision.signals.windowHours");
+  d.min_resolved = static_cast<std::size_t>(r.integer("decision.signals.minResolved", 1, 100000));
+  d.mc_dropout_passes = static_cast<std::size_t>(r.integer("decision.uncertainty.mcDropoutPasses", 0, 1000));
+  d.interval_level = r.number("decision.uncertainty.level", 0.5, 0.99);
+
   c.storage.base_dir = r.string("storage.baseDir");
   if (c.storage.base_dir.empty()) r.error("storage.baseDir must not be empty");
   c.storage.max_age_hours = r.number("storage.maxAgeHours", 0.001, 24.0 * 365 * 100);

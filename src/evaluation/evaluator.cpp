@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <cmath>
+#include <limits>
+#include <optional>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -11,6 +13,8 @@
 #include "tbml/training/calibration.h"
 #include "tbml/training/dataset.h"
 #include "tbml/training/metrics.h"
+#include "tbml/volatility/ewma.h"
+#include "tbml/volatility/realised.h"
 
 namespace tbml::evaluation {
 namespace {
@@ -23,6 +27,8 @@ double seconds_since(Clock::time_point start) {
 // Each fold's training window keeps a small "test" tail because train_model insists on three parts;
 // it is reported per fold, and it lies before the fold's predicted block.
 constexpr double kInnerTestFraction = 0.03;
+// Returns the EWMA volatility forecast reads (a month of hourly candles; λ = 0.94 forgets far sooner).
+constexpr std::size_t kEwmaWindow = 720;
 
 // Raw feature windows of `scored`, back to back, as Model::predict expects them.
 std::vector<float> gather_windows(const Series& series, const std::vector<Window>& scored, std::size_t steps) {
@@ -116,6 +122,7 @@ PairEvaluation evaluate_pair(const Series& series, const EvaluationOptions& opti
   const auto& walk = options.walk;
   const std::vector<Fold> folds = plan_folds(series.size(), walk);
   const std::vector<Window> all = eligible_windows(series, walk.sequence_length, walk.horizon);
+  const std::vector<double> returns = volatility::log_returns(series);
   auto say = [&](const std::string& text) {
     if (progress) progress(text);
   };
@@ -158,6 +165,9 @@ PairEvaluation evaluate_pair(const Series& series, const EvaluationOptions& opti
           {"validation", result.report.validation.to_json()},
           {"innerTest", result.report.test.to_json()},
           {"calibration", cal.to_json()}};
+      record.members[name] = MemberCheck{result.report.edge, result.report.calibration_checked()};
+      record.details["models"][name]["edge"] = result.report.edge ? result.report.edge->to_json() : nlohmann::json();
+      record.details["models"][name]["calibrationChecked"] = result.report.calibration_checked();
       auto& m = method(e, name, "model").p;
       m.insert(m.end(), p.begin(), p.end());
       auto& r = method(e, name + " (uncalibrated)", "uncalibrated").p;
@@ -199,8 +209,18 @@ PairEvaluation evaluate_pair(const Series& series, const EvaluationOptions& opti
     record.details["persistence"] = {{"trainHitRate", persistence.hit_rate}};
     record.details["logistic"] = {{"l2", logistic.l2}, {"validationLogLoss", logistic.validation_losses}};
 
+    // The volatility forecast the sizing scales with: EWMA seeded on the fold's training returns.
+    std::optional<volatility::Ewma> ewma;
+    try {
+      ewma = volatility::Ewma::fit(returns, fold.train_begin + 1, fold.train_end);
+    } catch (const std::invalid_argument&) {
+      // fewer than two returns in the training part: no forecast (sizing says so)
+    }
     for (const Window& w : scored) {
       e.last.push_back(w.last);
+      e.horizon_log_return.push_back(std::log(series.candles[w.last + walk.horizon].close / series.candles[w.last].close));
+      e.sigma.push_back(ewma ? std::sqrt(ewma->forecast(returns, w.last, walk.horizon, kEwmaWindow))
+                             : std::numeric_limits<double>::quiet_NaN());
       e.timestamp.push_back(series.candles[w.last].timestamp);
       e.label.push_back(w.label);
       const double now = series.candles[w.last].close;

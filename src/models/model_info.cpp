@@ -94,6 +94,11 @@ SplitMetrics SplitMetrics::from_json(const json& j) {
   return m;
 }
 
+bool TrainingReport::calibration_checked() const {
+  return calibration.is_object() && calibration.contains("heldOut") && calibration["heldOut"].is_number() &&
+         calibration["heldOut"].get<double>() > 0.0;
+}
+
 json TrainingReport::to_json() const {
   json j{{"train", train.to_json()},
               {"validation", validation.to_json()},

@@ -57,6 +57,38 @@ std::vector<double> TorchModel::predict_uncalibrated(const float* windows, std::
   return out;
 }
 
+std::optional<std::vector<double>> TorchModel::predict_samples(const float* window, std::size_t passes) const {
+  if (passes == 0) return std::vector<double>{};
+  if (window == nullptr) throw std::invalid_argument("predict_samples: null window data");
+  const std::size_t steps = info_.sequence_length;
+  const std::size_t width = normaliser_.width();
+  std::vector<float> one(window, window + steps * width);
+  normaliser_.apply(one.data(), steps);
+  std::vector<double> out;
+  out.reserve(passes);
+  for (std::size_t start = 0; start < passes; start += kInferenceChunk) {
+    const std::size_t n = std::min(kInferenceChunk, passes - start);
+    auto input = torch::from_blob(one.data(), {1, static_cast<std::int64_t>(steps), static_cast<std::int64_t>(width)},
+                                  torch::kFloat)
+                     .expand({static_cast<std::int64_t>(n), -1, -1})
+                     .contiguous();
+    std::vector<double> p;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      // Back to eval mode whatever happens, so predict() never sees dropout.
+      struct EvalAgain {
+        SequenceNet& net;
+        ~EvalAgain() { net.eval(); }
+      } restore{*net_};
+      c10::InferenceMode guard;  // dropout still samples its masks in training mode
+      net_->train();
+      p = probabilities(*net_, input);
+    }
+    out.insert(out.end(), p.begin(), p.end());
+  }
+  return calibrator_.apply(out);
+}
+
 std::string TorchModel::weights() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return save_network_weights(*net_);

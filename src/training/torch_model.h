@@ -17,6 +17,10 @@ class TorchModel final : public Model {
   const ModelInfo& info() const override { return info_; }
   // Calibrated probabilities: what the service serves.
   std::vector<double> predict(const float* windows, std::size_t batch) const override;
+  // MC dropout: `passes` forward passes of one window with the dropout layers in training mode (inference
+  // mode otherwise; nothing else changes: the networks have no batch norm), each calibrated as served. The
+  // passes run as one batch of identical windows, each row drawing its own dropout masks.
+  std::optional<std::vector<double>> predict_samples(const float* window, std::size_t passes) const override;
   // The network's own probabilities, before the calibrator.
   std::vector<double> predict_uncalibrated(const float* windows, std::size_t batch) const;
   const PlattCalibrator& calibrator() const { return calibrator_; }

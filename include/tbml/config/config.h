@@ -88,6 +88,27 @@ struct EnsembleConfig {
   double signal_threshold = 0.2;
 };
 
+// decision.* (docs/decision.md): the service builds the decision stage's option structs from these.
+struct DecisionConfig {
+  double kelly_fraction = 0.25;
+  double volatility_target = 0.5;  // annualised
+  double max_position = 1.0;
+  std::size_t min_outcomes = 50;
+  bool allow_short = false;
+  std::size_t breaker_window = 200;
+  std::size_t breaker_min_outcomes = 50;
+  double accuracy_floor = 0.5;
+  double skill_floor = 0.0;
+  double ensemble_skill_floor = 0.0;
+  double share_bound = 0.8;
+  double share_tolerance = 0.2;
+  int window_hours = 24;
+  int long_window_hours = 168;
+  std::size_t min_resolved = 10;
+  std::size_t mc_dropout_passes = 0;  // 0: off
+  double interval_level = 0.8;
+};
+
 struct StorageConfig {
   std::string base_dir;
   double max_age_hours = 168;
@@ -119,6 +140,7 @@ struct Config {
   MlConfig ml;
   TrainingConfig training;
   EnsembleConfig ensemble;
+  DecisionConfig decision;
   StorageConfig storage;
   LoggingConfig logging;
   DemoConfig demo;

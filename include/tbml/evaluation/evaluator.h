@@ -5,6 +5,8 @@
 // baselines next to them on exactly the same windows.
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,8 +50,15 @@ struct MethodPredictions {
   std::vector<double> p;
 };
 
+// What a member's training in one fold reported, as the service would see it at serving time.
+struct MemberCheck {
+  std::optional<DirectionEdge> edge;  // on the fold's inner test tail
+  bool calibration_checked = false;
+};
+
 struct FoldRecord {
   Fold fold;
+  std::map<std::string, MemberCheck> members;  // by model name
   std::int64_t train_from = 0, train_to = 0;  // timestamps of the first and last training candle
   std::int64_t test_from = 0, test_to = 0;    // timestamps of the first and last scored "now"
   std::size_t scored = 0;
@@ -65,6 +74,8 @@ struct PairEvaluation {
   std::vector<std::int64_t> timestamp;     // their candle timestamps
   std::vector<std::uint8_t> label;         // 1 = close rose over the horizon
   std::vector<double> next_return;         // close[now + 1] / close[now] − 1 (for the long/flat rule)
+  std::vector<double> horizon_log_return;  // log(close[now + horizon] / close[now]): the resolved move
+  std::vector<double> sigma;               // EWMA forecast σ of that move made at "now" (NaN: none)
   std::vector<std::size_t> fold_of;        // index into `folds` of each scored window
   std::vector<MethodPredictions> methods;  // each p aligned with `last`
   std::vector<FoldRecord> folds;

@@ -53,6 +53,9 @@ struct TrainingReport {
   std::int64_t data_from = 0;  // first and last candle timestamp used
   std::int64_t data_to = 0;
   bool cancelled = false;
+  // Whether the served probabilities' calibration was checked on held-out validation predictions
+  // (calibration.heldOut > 0), whichever way the check went: what position sizing requires.
+  bool calibration_checked() const;
   nlohmann::json to_json() const;
   static TrainingReport from_json(const nlohmann::json& j);
 };
@@ -83,6 +86,12 @@ class Model {
   // What the model leans on: (feature name, total split gain) for models that can say (the trees),
   // summed over everything derived from the feature and sorted descending; empty for the others.
   virtual std::vector<std::pair<std::string, double>> feature_importance() const { return {}; }
+  // Monte-Carlo dropout: `passes` served (calibrated) probabilities for ONE window, each from a forward
+  // pass with the dropout layers active, for an interval on P(up). nullopt for models without dropout
+  // (the trees) and by default; predict() is unaffected.
+  virtual std::optional<std::vector<double>> predict_samples(const float* window, std::size_t passes) const {
+    return std::nullopt;
+  }
 };
 
 using ModelPtr = std::shared_ptr<const Model>;

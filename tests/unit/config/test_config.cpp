@@ -146,3 +146,45 @@ TEST(Config, DefaultHorizonMustBeListedAndHorizonsValid) {
   EXPECT_NE(message({{"ml.horizons", "0,5"}}).find("out of range"), std::string::npos);
   EXPECT_NE(message({{"ml.referencePair", "b-tc"}}).find("ml.referencePair"), std::string::npos);
 }
+
+TEST(Config, DecisionDefaults) {
+  const Config c = load_with();
+  EXPECT_DOUBLE_EQ(c.decision.kelly_fraction, 0.25);
+  EXPECT_DOUBLE_EQ(c.decision.volatility_target, 0.5);
+  EXPECT_DOUBLE_EQ(c.decision.max_position, 1.0);
+  EXPECT_EQ(c.decision.min_outcomes, 50u);
+  EXPECT_FALSE(c.decision.allow_short);
+  EXPECT_EQ(c.decision.breaker_window, 200u);
+  EXPECT_EQ(c.decision.breaker_min_outcomes, 50u);
+  EXPECT_DOUBLE_EQ(c.decision.accuracy_floor, 0.5);
+  EXPECT_DOUBLE_EQ(c.decision.skill_floor, 0.0);
+  EXPECT_DOUBLE_EQ(c.decision.ensemble_skill_floor, 0.0);
+  EXPECT_DOUBLE_EQ(c.decision.share_bound, 0.8);
+  EXPECT_EQ(c.decision.window_hours, 24);
+  EXPECT_EQ(c.decision.long_window_hours, 168);
+  EXPECT_EQ(c.decision.mc_dropout_passes, 0u);
+  const Config o = load_with({}, {{"decision.sizing.kellyFraction", "0.5"}, {"decision.sizing.allowShort", "true"},
+                                  {"decision.uncertainty.mcDropoutPasses", "20"}});
+  EXPECT_DOUBLE_EQ(o.decision.kelly_fraction, 0.5);
+  EXPECT_TRUE(o.decision.allow_short);
+  EXPECT_EQ(o.decision.mc_dropout_passes, 20u);
+}
+
+TEST(Config, DecisionValuesAreValidated) {
+  auto message = [](std::vector<std::pair<std::string, std::string>> overrides) {
+    try {
+      load_with({}, std::move(overrides));
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(message({{"decision.sizing.kellyFraction", "1.5"}}).find("decision.sizing.kellyFraction"), std::string::npos);
+  EXPECT_NE(message({{"decision.sizing.maxPosition", "0"}}).find("decision.sizing.maxPosition"), std::string::npos);
+  EXPECT_NE(message({{"decision.breaker.minOutcomes", "300"}}).find("must not exceed decision.breaker.window"),
+            std::string::npos);
+  EXPECT_NE(message({{"decision.signals.shareBound", "1.2"}}).find("decision.signals.shareBound"), std::string::npos);
+  EXPECT_NE(message({{"decision.signals.longWindowHours", "12"}}).find("longWindowHours"), std::string::npos);
+  EXPECT_NE(message({{"decision.breaker.skillFloor", "-2"}}).find("decision.breaker.skillFloor"), std::string::npos);
+  EXPECT_NE(message({{"decision.sizing.kellyFracton", "0.2"}}).find("unknown key"), std::string::npos);
+}
