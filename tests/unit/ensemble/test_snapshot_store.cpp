@@ -31,7 +31,9 @@ TEST(SnapshotStore, ReadersSeeWholeSnapshotsWhilePublishing) {
       }
     });
   }
-  for (std::int64_t t = 1; t <= 2000; ++t) {
+  // Publish at least 2,000 times and until the readers have read a few hundred snapshots, so the test
+  // checks concurrent reads however the threads are scheduled on a loaded machine.
+  for (std::int64_t t = 1; t <= 2000 || reads.load() < 300; ++t) {
     for (const char* pair : {"BTC", "ETH"}) {
       auto s = std::make_shared<PredictionSnapshot>();
       s->pair = pair;
@@ -48,7 +50,7 @@ TEST(SnapshotStore, ReadersSeeWholeSnapshotsWhilePublishing) {
   }
   stop = true;
   for (auto& t : readers) t.join();
-  EXPECT_EQ(store.get("BTC")->data_timestamp, 2000);
+  EXPECT_GE(store.get("BTC")->data_timestamp, 2000);
   EXPECT_GT(reads.load(), 0);
 }
 

@@ -63,8 +63,12 @@ TEST(RealPairs, BtcIntervalIsCalibratedOnTheTestPart) {
   std::printf("%s\n", r.report.at("reason").get<std::string>().c_str());
   const std::string served = r.report.at("served");
   const double cov = r.report.at("candidates").at(served).at("test").at("coverage80").get<double>();
-  EXPECT_GE(cov, 0.70);
-  EXPECT_LE(cov, 0.90);
+  // The nominal 80 % within three standard errors of a share over the test part's independent windows
+  // (neighbouring windows share horizon - 1 moves); the pooled coverage is checked by `tbml evaluate`.
+  const double n_eff = r.report.at("samples").at("test").get<double>() / static_cast<double>(o.horizon);
+  const double se = std::sqrt(0.8 * 0.2 / n_eff);
+  EXPECT_GE(cov, 0.8 - 3 * se) << "n_eff " << n_eff;
+  EXPECT_LE(cov, 0.8 + 3 * se) << "n_eff " << n_eff;
   EXPECT_LT(r.seconds, 10.0);
   if (const char* out = std::getenv("TBML_VOL_REPORT")) {  // TBML_VOL_REPORT=file: the report and model JSON
     std::FILE* file = std::fopen(out, "w");
