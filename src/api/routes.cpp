@@ -216,6 +216,9 @@ RouteTable make_route_table(Service& svc) {
     return from_reply(
         svc.rebuild(normalize_pair(pair_param(req)), parse_json_body(req, true), query_value(req, "horizon")));
   });
+  get("/api/sizing/:pair", [&svc](const RouteRequest& req) {
+    return json_reply(svc.sizing(normalize_pair(pair_param(req)), query_value(req, "horizon")));
+  });
   get("/api/ensemble/:pair/stats", [&svc](const RouteRequest& req) {
     return json_reply(svc.ensemble_stats(normalize_pair(pair_param(req)), query_value(req, "horizon")));
   });

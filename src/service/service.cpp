@@ -107,11 +107,13 @@ SnapshotPtr Service::Impl::refresh_prediction(const std::string& pair, HorizonTr
   if (!state) return nullptr;
   std::vector<ModelPtr> models;
   std::map<std::string, int> versions;  // the registry's version: a model's own info() predates saving
+  std::map<std::string, bool> calibrated;  // held-out calibration check per member, for sizing
   for (ModelType type : enabled) {
     ServingModel serving = t.registry.serving(pair, type);
     if (!serving.model) continue;
     models.push_back(serving.model);
     versions[to_string(type)] = serving.version;
+    calibrated[to_string(type)] = serving.model->info().report.calibration_checked();
   }
   // No member serves: once a candidate has been trained and turned away, the pair still gets the honest
   // answer (the base rate, edge none); before any training finished it stays a 503 with the state.
@@ -153,11 +155,12 @@ SnapshotPtr Service::Impl::refresh_prediction(const std::string& pair, HorizonTr
     if (it != versions.end()) m.version = it->second;
   }
   for (const auto& m : snapshot->models) metrics.observe_inference(m.model, m.inference_us / 1e6);
+  PairEnsembleView settings = ensemble_view(pair, t);
+  attach_sizing(*snapshot, t, settings, calibrated);
   t.snapshots.publish(snapshot);
 
   if (record && !snapshot->models.empty()) {
     auto candle = state->latest_candle();
-    PairEnsembleView settings = ensemble_view(pair, t);
     try {
       if (candle && candle->timestamp == data_ts) {
         t.tracker.record(tracked_from_snapshot(*snapshot, candle->close, settings.decision.weights));

@@ -107,6 +107,11 @@ struct Service::Impl {
   // The pair's volatility forecast at the horizon on the latest candle as served JSON; stores it when `record`.
   nlohmann::json volatility_json(HorizonTrack& t, const std::string& pair, const Series& history, bool record);
 
+  // ---- the decision stage (service_decision.cpp) ----
+  // Sets snapshot.sizing (and .uncertainty) from the served decision (configured strategy and weights), before publishing.
+  void attach_sizing(PredictionSnapshot& snapshot, const HorizonTrack& t, const PairEnsembleView& settings,
+                     const std::map<std::string, bool>& calibrated) const;
+
   // ---- ensemble settings ----
   PairEnsembleView ensemble_view(const std::string& pair, const HorizonTrack& t) const;
   void update_dynamic_weights(const std::string& pair, HorizonTrack& t);

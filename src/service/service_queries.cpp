@@ -263,6 +263,11 @@ nlohmann::json Service::prediction(const std::string& pair, const PredictionQuer
     throw unavailable("Models not ready", e.what(),
                       {{"pair", pair}, {"horizon", t.horizon()}, {"errors", e.errors()}, {"training", d.training_state(pair, t)}});
   }
+  // The sizing of the served decision (configured strategy), computed when the snapshot was published.
+  if (!single) {
+    body["sizing"] = snap->sizing;
+    body["uncertainty"] = snap->uncertainty;
+  }
   body["horizon"] = t.horizon();
   body["horizons"] = d.horizons_json(pair);
   body["responseTime"] = elapsed_ms(started);

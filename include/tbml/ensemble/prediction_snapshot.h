@@ -48,6 +48,10 @@ struct PredictionSnapshot {
   std::string base_rate_reason;
   // The volatility forecast made on the same candle ({"available": false, "reason"} without one).
   nlohmann::json volatility;
+  // The position sizing of the served decision (decision::Sizing::to_json() plus "strategy"), set by the
+  // service before publishing; null when not computed.
+  nlohmann::json sizing;
+  nlohmann::json uncertainty;  // {"memberSpread"}, set by the service alike
 
   const ModelPrediction* find(const std::string& model) const {
     for (const auto& m : models) {

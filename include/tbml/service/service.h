@@ -68,6 +68,8 @@ class Service {
   // Rebuilds every horizon unless a horizon is named.
   Reply rebuild(const std::string& pair, const nlohmann::json& body = nlohmann::json::object(),
                 const std::optional<std::string>& horizon = std::nullopt);
+  // GET /api/sizing/:pair: the position sizing of the served decision (docs/decision.md); 503 before one.
+  nlohmann::json sizing(const std::string& pair, const std::optional<std::string>& horizon = std::nullopt) const;
   nlohmann::json ensemble_stats(const std::string& pair, const std::optional<std::string>& horizon = std::nullopt) const;
   nlohmann::json set_weights(const std::string& pair, const nlohmann::json& body);
   nlohmann::json storage_stats() const;
