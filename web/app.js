@@ -156,18 +156,20 @@
               c.weight !== undefined ? num(c.weight, 2) : "–", m.reason || ""];
     });
     var nodes = [table(["model", "state", "version", "test Brier", "test acc", "test AUC", "edge", "realised acc / n",
-                        "weight", "reason"], rows, "models-table")];
+                        "vote weight", "reason"], rows, "models-table")];
     var vol = status.body.volatility;
     if (vol) nodes.push(h("p", {class: "reason", text: "volatility model: " + vol.state + (vol.served ? ", serving " +
       vol.served + " v" + vol.version : "") + (vol.reason ? " — " + vol.reason : "")}));
     fill(box, nodes);
   }
 
-  function renderEnsemble(box, reply) {
+  // The weights in force for the enabled members (the configured table also names the others).
+  function renderEnsemble(box, reply, enabled) {
     if (reply.status !== 200) return fill(box, [unavailable(reply)]);
     var s = reply.body;
-    var max = Math.max.apply(null, Object.keys(s.weights).map(function (k) { return s.weights[k]; }).concat([1e-9]));
-    var bars = Object.keys(s.weights).map(function (k) {
+    var names = Object.keys(s.weights).filter(function (k) { return !enabled || enabled.indexOf(k) >= 0; });
+    var max = Math.max.apply(null, names.map(function (k) { return s.weights[k]; }).concat([1e-9]));
+    var bars = names.map(function (k) {
       return h("div", {class: "bar-row"}, [h("span", {class: "bar-label", text: k}),
         h("span", {class: "bar"}, [h("span", {class: "bar-fill", style: "width:" + (100 * s.weights[k] / max).toFixed(0) + "%"})]),
         h("span", {class: "bar-value", text: num(s.weights[k], 2)})]);
@@ -226,7 +228,7 @@
     ]).then(function (r) {
       renderPrediction(section.querySelector(".prediction"), r[0]);
       renderModels(section.querySelector(".models"), r[1], r[2]);
-      renderEnsemble(section.querySelector(".ensemble"), r[3]);
+      renderEnsemble(section.querySelector(".ensemble"), r[3], r[1].status === 200 ? r[1].body.enabledModels : null);
       renderAccuracy(section.querySelector(".accuracy-chart"), r[4]);
       renderVolatility(section.querySelector(".volatility-chart"), r[5]);
     });

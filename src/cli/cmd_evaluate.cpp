@@ -119,7 +119,8 @@ int run_evaluate(EvaluateArgs args) {
     const int total = std::stoi(m[2]);
     const int done = std::stoi(m[1]) - (m[3].matched ? 1 : 0);
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    progress.show(fmt::format("{} {:.0f} s", line, secs), done, total);
+    // On a terminal the bar line also shows the time so far; plain lines are the messages as they are.
+    progress.show(progress.terminal() ? fmt::format("{}  ({:.0f} s so far)", line, secs) : line, done, total);
   };
   const std::vector<Series> series = load_series_set(inputs, args.max_candles, reference, say);
   for (std::size_t i = 0; i < inputs.size(); ++i)
