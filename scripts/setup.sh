@@ -8,11 +8,19 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   libtorch-dev libcpp-httplib-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
-  libcurl4-openssl-dev libsqlite3-dev googletest libgtest-dev libcli11-dev
+  libcurl4-openssl-dev libsqlite3-dev libcli11-dev
   libopenblas0-pthread libxgboost-dev xgboost
-  curl wrk
-  clang-16 libfuzzer-16-dev
 )
+# The test suite and tools on top of the build: googletest; yaml-cpp reads docs/openapi.yaml in the
+# OpenAPI tests; chromium (headless) renders the status page in its browser test; curl and wrk for
+# scripts and benchmarks. TBML_SETUP_MINIMAL=1 (docker/Dockerfile's build stage) installs the build only.
+if [ "${TBML_SETUP_MINIMAL:-0}" != "1" ]; then
+  packages+=(
+    googletest libgtest-dev libyaml-cpp-dev chromium
+    curl wrk
+    clang-16 libfuzzer-16-dev
+  )
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -6,6 +6,7 @@
 #include <limits>
 #include <memory>
 
+#include "tbml/api/static_files.h"
 #include "tbml/service/api_error.h"
 #include "tbml/service/service.h"
 
@@ -56,6 +57,12 @@ std::int64_t query_int64(const RouteRequest& req, const std::string& name, std::
     throw bad_request("Query parameter '" + name + "' must be an integer in [" + std::to_string(lo) + ", " +
                       std::to_string(hi) + "]");
   return n;
+}
+
+std::optional<std::int64_t> since_query(const RouteRequest& req) {
+  bool present = false;
+  std::int64_t since = query_int64(req, "since", 0, std::numeric_limits<std::int64_t>::max() / 2, &present);
+  return present ? std::optional<std::int64_t>(since) : std::nullopt;
 }
 
 PredictionQuery prediction_query(const RouteRequest& req) {
@@ -183,10 +190,12 @@ RouteTable make_route_table(Service& svc) {
   get("/api/predictions/:pair/history", [&svc](const RouteRequest& req) {
     std::string pair = normalize_pair(pair_param(req));
     std::size_t limit = query_int(req, "limit", 100, 1, 10000);
-    bool has_since = false;
-    std::int64_t since = query_int64(req, "since", 0, std::numeric_limits<std::int64_t>::max() / 2, &has_since);
-    return json_reply(svc.history(pair, limit, has_since ? std::optional<std::int64_t>(since) : std::nullopt,
-                                  query_value(req, "model"), query_value(req, "horizon")));
+    return json_reply(svc.history(pair, limit, since_query(req), query_value(req, "model"), query_value(req, "horizon")));
+  });
+  get("/api/volatility/:pair/history", [&svc](const RouteRequest& req) {
+    std::string pair = normalize_pair(pair_param(req));
+    std::size_t limit = query_int(req, "limit", 100, 1, 10000);
+    return json_reply(svc.volatility_history(pair, limit, since_query(req), query_value(req, "horizon")));
   });
   get("/api/features/:pair", [&svc](const RouteRequest& req) {
     return json_reply(svc.features(normalize_pair(pair_param(req))));
@@ -234,6 +243,12 @@ RouteTable make_route_table(Service& svc) {
   post("/api/storage/cleanup", [&svc](const RouteRequest& req) {
     return json_reply(svc.storage_cleanup(parse_json_body(req, true)));
   });
+  // The status page and this API's description: files of the repository, readable without a token.
+  auto files = std::make_shared<StaticFiles>(resolve_static_dir(svc.config().server.static_dir));
+  get("/", [files](const RouteRequest&) { return files->web_file("index.html"); }, true);
+  get("/status", [files](const RouteRequest&) { return files->web_file("index.html"); }, true);
+  get("/static/:file", [files](const RouteRequest& req) { return files->web_file(req.params.at("file")); }, true);
+  get("/api/openapi.yaml", [files](const RouteRequest&) { return files->openapi(); }, true);
   for (const auto& r : t.routes()) listing->push_back({{"method", r.method}, {"path", r.pattern}});
   return t;
 }

@@ -2,9 +2,12 @@
 // baseline (--target direction), of the volatility forecasters against EWMA and GARCH (--target volatility),
 // or both (--target all), at each of --horizons. Markdown report on stdout (or --md), every number in
 // --json, SVG charts with --plot. Thin: the logic lives in the evaluation library.
+#include <unistd.h>
+
 #include <chrono>
 #include <fstream>
 #include <iostream>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 
@@ -12,6 +15,7 @@
 
 #include "cli/commands.h"
 #include "cli/csv_series.h"
+#include "cli/progress_line.h"
 #include "tbml/evaluation/charts.h"
 #include "tbml/evaluation/evaluator.h"
 #include "tbml/evaluation/report.h"
@@ -106,10 +110,21 @@ int run_evaluate(EvaluateArgs args) {
   }
   configure_torch_threads(args.options.train.torch_threads > 0 ? args.options.train.torch_threads : 1);
 
-  auto say = [](const std::string& line) { std::cerr << line << std::endl; };
+  // Fold messages ("BTC fold 3/8: ...") drive a bar on a terminal; every other message stays as a line.
+  ProgressLine progress(std::cerr, ::isatty(STDERR_FILENO) != 0);
+  auto say = [&progress, started](const std::string& line) {
+    static const std::regex fold("fold ([0-9]+)/([0-9]+): (training)?");
+    std::smatch m;
+    if (!std::regex_search(line, m, fold)) return progress.print(line);
+    const int total = std::stoi(m[2]);
+    const int done = std::stoi(m[1]) - (m[3].matched ? 1 : 0);
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    // On a terminal the bar line also shows the time so far; plain lines are the messages as they are.
+    progress.show(progress.terminal() ? fmt::format("{}  ({:.0f} s so far)", line, secs) : line, done, total);
+  };
   const std::vector<Series> series = load_series_set(inputs, args.max_candles, reference, say);
   for (std::size_t i = 0; i < inputs.size(); ++i)
-    std::cerr << fmt::format("{}: {} candles from {}\n", inputs[i].pair, series[i].size(), inputs[i].path);
+    progress.print(fmt::format("{}: {} candles from {}", inputs[i].pair, series[i].size(), inputs[i].path));
   const std::string command = command_line();
   std::string markdown;
   nlohmann::json json;
@@ -127,7 +142,7 @@ int run_evaluate(EvaluateArgs args) {
         try {
           results.push_back(evaluation::evaluate_pair(s, options, say));
         } catch (const std::invalid_argument& e) {
-          std::cerr << "evaluate: " << s.pair << ": " << e.what() << "\n";
+          progress.print("evaluate: " + s.pair + ": " + e.what());
           return 2;
         }
       }
@@ -155,7 +170,7 @@ int run_evaluate(EvaluateArgs args) {
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - direction_started).count();
     json["directionWallSeconds"] = secs;
-    std::cerr << fmt::format("evaluate: direction done in {:.0f} s\n", secs);
+    progress.print(fmt::format("evaluate: direction done in {:.0f} s", secs));
   }
 
   if (evaluation::includes_volatility(target)) {
@@ -167,7 +182,7 @@ int run_evaluate(EvaluateArgs args) {
         try {
           results.push_back(evaluation::evaluate_volatility_pair(s, h, args.volatility, say));
         } catch (const std::invalid_argument& e) {
-          std::cerr << "evaluate: " << s.pair << ": " << e.what() << "\n";
+          progress.print("evaluate: " + s.pair + ": " + e.what());
           return 2;
         }
       }
@@ -183,7 +198,7 @@ int run_evaluate(EvaluateArgs args) {
         charts.push_back(path);
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - volatility_started).count();
     json["volatilityWallSeconds"] = secs;
-    std::cerr << fmt::format("evaluate: volatility done in {:.0f} s\n", secs);
+    progress.print(fmt::format("evaluate: volatility done in {:.0f} s", secs));
   }
 
   // One target at one horizon keeps the direction report's JSON layout of earlier versions.
@@ -203,6 +218,7 @@ int run_evaluate(EvaluateArgs args) {
     std::cerr << "JSON written to " << args.json_path << "\n";
   }
   for (const auto& path : charts) std::cerr << "chart " << path << "\n";
+  progress.end();
   std::cerr << fmt::format("evaluate: done in {:.0f} s\n",
                            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   return 0;

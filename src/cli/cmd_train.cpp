@@ -13,6 +13,7 @@
 
 #include "cli/commands.h"
 #include "cli/csv_series.h"
+#include "cli/progress_line.h"
 #include "tbml/config/config.h"
 #include "tbml/market/candle_csv.h"
 #include "tbml/market/series.h"
@@ -42,20 +43,14 @@ struct TrainArgs {
   }();
 };
 
-// One line per epoch; on a terminal the line is redrawn in place as a progress bar.
-void print_progress(const std::string& pair, const EpochProgress& p, bool tty) {
-  const std::string stats =
-      fmt::format("{} {:<11} epoch {:>3}/{:<3} train loss {:.4f}  val loss {:.4f}  val acc {:.3f}  best {}{}",
-                  pair, to_string(p.type), p.epoch, p.epochs, p.train_loss, p.validation_loss,
-                  p.validation_accuracy, p.best_epoch, p.improved ? " *" : "");
-  if (!tty) {
-    std::cout << stats << std::endl;
-    return;
-  }
-  constexpr int kBar = 20;
-  const int filled = p.epochs > 0 ? p.epoch * kBar / p.epochs : kBar;
-  std::cout << "\r[" << std::string(filled, '#') << std::string(kBar - filled, '.') << "] " << stats << "\033[K"
-            << std::flush;
+// One line per epoch; on a terminal the line is redrawn in place as a progress bar with an ETA (at the
+// pace so far, if every epoch runs; early stopping usually ends sooner).
+void print_progress(ProgressLine& line, const std::string& pair, const EpochProgress& p) {
+  const std::string eta = eta_text(p.elapsed_seconds, p.epoch, p.epochs);
+  line.show(fmt::format("{} {:<11} epoch {:>3}/{:<3} train loss {:.4f}  val loss {:.4f}  val acc {:.3f}  best {}{}{}",
+                        pair, to_string(p.type), p.epoch, p.epochs, p.train_loss, p.validation_loss,
+                        p.validation_accuracy, p.best_epoch, p.improved ? " *" : "", eta.empty() ? "" : "  " + eta),
+            p.epoch, p.epochs);
 }
 
 struct Row {
@@ -94,7 +89,7 @@ int run_train(const TrainArgs& args) {
   }
   configure_torch_threads(args.options.torch_threads);
   ModelStore store(args.out);
-  const bool tty = ::isatty(STDOUT_FILENO) != 0;
+  ProgressLine line(std::cout, ::isatty(STDOUT_FILENO) != 0);
   std::signal(SIGINT, on_interrupt);
   std::signal(SIGTERM, on_interrupt);
 
@@ -109,7 +104,7 @@ int run_train(const TrainArgs& args) {
     std::cout << fmt::format("{}: {} candles from {}, {} features\n", input.pair, series.size(), input.path,
                              series.width);
     for (ModelType type : types) {
-      control.on_epoch = [&](const EpochProgress& p) { print_progress(input.pair, p, tty); };
+      control.on_epoch = [&](const EpochProgress& p) { print_progress(line, input.pair, p); };
       // The architectures the service trains with (config/default.json), not a second set of defaults.
       TrainOptions options = args.options;
       options.architecture = builtin_defaults().at("ml").at("architectures").value(to_string(type), nlohmann::json());
@@ -117,11 +112,11 @@ int run_train(const TrainArgs& args) {
       try {
         result = train_model(type, series, options, control);
       } catch (const TrainingCancelled&) {
-        std::cout << (tty ? "\n" : "") << "train: interrupted, " << rows.size() << " model(s) saved\n";
+        line.print("train: interrupted, " + std::to_string(rows.size()) + " model(s) saved");
         if (!rows.empty()) print_table(rows);
         return 1;
       }
-      if (tty) std::cout << "\n";
+      line.end();
       const ModelArtifact artifact = export_model(*result.model);
       Row row;
       row.pair = input.pair;

@@ -360,6 +360,7 @@ Config config_from_json(const json& merged) {
   c.server.read_timeout_ms = static_cast<int>(r.integer("server.readTimeoutMs", 100, 600000));
   c.server.write_timeout_ms = static_cast<int>(r.integer("server.writeTimeoutMs", 100, 600000));
   c.server.max_connections = static_cast<int>(r.integer("server.maxConnections", 1, 100000));
+  c.server.static_dir = r.string("server.staticDir");
 
   c.core.url = r.string("core.url");
   if (c.core.url.rfind("http://", 0) != 0 && c.core.url.rfind("https://", 0) != 0)

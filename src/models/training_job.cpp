@@ -107,10 +107,13 @@ TrainingOverrides TrainingOverrides::from_json(const nlohmann::json& j) {
 }
 
 nlohmann::json TrainingJob::to_json() const {
+  auto optional = [](const auto& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
   nlohmann::json progress_json{{"epoch", progress.epoch},
                                {"epochs", progress.epochs},
-                               {"valLoss", progress.val_loss ? nlohmann::json(*progress.val_loss)
-                                                             : nlohmann::json(nullptr)}};
+                               {"valLoss", optional(progress.val_loss)},
+                               {"trainLoss", optional(progress.train_loss)},
+                               {"elapsedMs", progress.elapsed_ms},
+                               {"etaMs", optional(progress.eta_ms)}};
   return {{"id", id},
           {"pair", pair},
           {"modelType", to_string(type)},
@@ -152,12 +155,11 @@ nlohmann::json QueueSnapshot::to_json() const {
 
 // ---- JobContext ----
 
-JobContext::JobContext(const std::atomic<bool>& cancel_flag,
-                       std::function<void(int, int, double)> on_progress)
+JobContext::JobContext(const std::atomic<bool>& cancel_flag, ProgressFn on_progress)
     : cancel_flag_(cancel_flag), on_progress_(std::move(on_progress)) {}
 
-void JobContext::progress(int epoch, int epochs, double val_loss) {
-  if (on_progress_) on_progress_(std::max(0, epoch), std::max(0, epochs), val_loss);
+void JobContext::progress(int epoch, int epochs, double val_loss, double train_loss) {
+  if (on_progress_) on_progress_(std::max(0, epoch), std::max(0, epochs), val_loss, train_loss);
 }
 
 }  // namespace tbml

@@ -221,13 +221,19 @@ void TrainingQueue::worker_loop() {
     const std::shared_ptr<std::atomic<bool>> cancel = running.cancel;
     lock.unlock();
 
-    JobContext context(*cancel, [this, id](int epoch, int epochs, double val_loss) {
+    const std::int64_t started_at = job.started_at;
+    JobContext context(*cancel, [this, id, started_at](int epoch, int epochs, double val_loss, double train_loss) {
+      // Built outside the lock; the lock only copies it in (one short lock per epoch or boosting round).
+      JobProgress p;
+      p.epoch = epoch;
+      p.epochs = epochs;
+      if (std::isfinite(val_loss)) p.val_loss = val_loss;
+      if (std::isfinite(train_loss)) p.train_loss = train_loss;
+      p.elapsed_ms = std::max<std::int64_t>(0, now_ms() - started_at);
+      if (epoch > 0 && epochs >= epoch) p.eta_ms = p.elapsed_ms * (epochs - epoch) / epoch;
       std::lock_guard progress_lock(mutex_);
       auto it = running_.find(id);
-      if (it == running_.end()) return;
-      it->second.job.progress.epoch = epoch;
-      it->second.job.progress.epochs = epochs;
-      it->second.job.progress.val_loss = std::isfinite(val_loss) ? std::optional<double>(val_loss) : std::nullopt;
+      if (it != running_.end()) it->second.job.progress = p;
     });
     JobResult result;
     try {

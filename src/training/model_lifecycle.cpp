@@ -156,7 +156,9 @@ JobResult ModelLifecycle::run(const TrainingJob& job, JobContext& ctx) {
   ServingModel incumbent = reg.serving(job.pair, job.type);
   TrainControl control;
   control.cancelled = [&ctx] { return ctx.cancelled(); };
-  control.on_epoch = [&ctx](const EpochProgress& p) { ctx.progress(p.epoch, p.epochs, p.validation_loss); };
+  control.on_epoch = [&ctx](const EpochProgress& p) {
+    ctx.progress(p.epoch, p.epochs, p.validation_loss, p.train_loss);
+  };
   control.incumbent = incumbent.model;
 
   LifecycleRun rec;

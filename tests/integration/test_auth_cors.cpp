@@ -146,5 +146,10 @@ TEST(AuthProtectReads, ReadsNeedTheTokenExceptHealth) {
   auto with_token = request(service.port(), "GET", "/api/training/queue", "", bearer(kToken));
   EXPECT_EQ(with_token.status, 200) << with_token.raw;
   EXPECT_EQ(get(service.port(), "/api/health").status, 200);
+  // The status page and the API description are open; the data the page reads is not.
+  EXPECT_EQ(get(service.port(), "/").status, 200);
+  EXPECT_EQ(get(service.port(), "/static/app.js").status, 200);
+  EXPECT_EQ(get(service.port(), "/api/openapi.yaml").status, 200);
+  EXPECT_EQ(get(service.port(), "/api/volatility/BTC/history").status, 401);
   EXPECT_EQ(service.process().stop(), 0);
 }

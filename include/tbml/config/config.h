@@ -31,6 +31,9 @@ struct ServerConfig {
   int read_timeout_ms = 5000;
   int write_timeout_ms = 5000;
   int max_connections = 512;
+  // Folder holding web/ (the status page) and docs/openapi.yaml; "" = the working directory if it has
+  // web/index.html, else the source tree the binary was built from (see resolve_static_dir).
+  std::string static_dir;
 };
 
 struct CoreConfig {

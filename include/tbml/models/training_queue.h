@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -46,10 +47,15 @@ struct TrainingOverrides {
   static TrainingOverrides from_json(const nlohmann::json& j);
 };
 
+// The running job's last report: epochs for the networks, boosting rounds for the trees. The ETA assumes
+// every remaining epoch runs at the mean pace so far; early stopping usually ends the job sooner.
 struct JobProgress {
   int epoch = 0;
   int epochs = 0;
   std::optional<double> val_loss;
+  std::optional<double> train_loss;
+  std::int64_t elapsed_ms = 0;          // since the job started, at the last report
+  std::optional<std::int64_t> eta_ms;   // time left at that pace, from the last report
 };
 
 struct TrainingJob {
@@ -78,16 +84,18 @@ struct JobResult {
 };
 
 // Handed to the training function: check cancelled() between batches, report progress per epoch.
+// Losses that are not finite are reported as unknown.
 class JobContext {
  public:
-  JobContext(const std::atomic<bool>& cancel_flag,
-             std::function<void(int epoch, int epochs, double val_loss)> on_progress);
+  using ProgressFn = std::function<void(int epoch, int epochs, double val_loss, double train_loss)>;
+  JobContext(const std::atomic<bool>& cancel_flag, ProgressFn on_progress);
   bool cancelled() const { return cancel_flag_.load(std::memory_order_relaxed); }
-  void progress(int epoch, int epochs, double val_loss);
+  void progress(int epoch, int epochs, double val_loss,
+                double train_loss = std::numeric_limits<double>::quiet_NaN());
 
  private:
   const std::atomic<bool>& cancel_flag_;
-  std::function<void(int, int, double)> on_progress_;
+  ProgressFn on_progress_;
 };
 
 using TrainFunction = std::function<JobResult(const TrainingJob&, JobContext&)>;

@@ -58,6 +58,9 @@ class Service {
                                const std::optional<std::string>& horizon = std::nullopt) const;
   nlohmann::json history(const std::string& pair, std::size_t limit, std::optional<std::int64_t> since,
                          std::optional<std::string> model, const std::optional<std::string>& horizon = std::nullopt) const;
+  // Stored volatility forecasts of one horizon, newest first, with the realised variance once known.
+  nlohmann::json volatility_history(const std::string& pair, std::size_t limit, std::optional<std::int64_t> since,
+                                    const std::optional<std::string>& horizon = std::nullopt) const;
   // Trains the default horizon unless a horizon is named.
   Reply train(const std::string& pair, const std::optional<std::string>& model_type, const nlohmann::json& body,
               const std::optional<std::string>& horizon = std::nullopt);

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <limits>
 #include <thread>
 #include <vector>
 
@@ -357,6 +358,41 @@ TEST(TrainingQueue, HorizonsAreSeparateJobs) {
   ASSERT_TRUE(q.wait_idle(5s));
   EXPECT_EQ(q.job(a.job_id)->status, JobStatus::kSucceeded);
   EXPECT_EQ(q.job(b.job_id)->status, JobStatus::kCancelled);
+}
+
+// The running job shows its epoch, both losses, the time so far and an ETA at the pace so far, while it
+// runs; losses that are not finite are unknown (null), not a number.
+TEST(TrainingQueue, RunningJobShowsLossAndEta) {
+  std::atomic<bool> reported{false}, release{false};
+  TrainingQueue q(fast_options(), [&](const TrainingJob&, JobContext& ctx) {
+    std::this_thread::sleep_for(60ms);
+    ctx.progress(1, 4, 0.7, 0.65);
+    reported = true;
+    while (!release) std::this_thread::sleep_for(2ms);
+    ctx.progress(2, 4, std::numeric_limits<double>::quiet_NaN());
+    return JobResult{JobStatus::kSucceeded, ""};
+  });
+  const EnqueueResult res = q.enqueue(req("BTC", ModelType::kLstm, 1));
+  ASSERT_EQ(res.outcome, EnqueueOutcome::kQueued);
+  for (int i = 0; i < 500 && !reported; ++i) std::this_thread::sleep_for(5ms);
+  ASSERT_TRUE(reported);
+  const nlohmann::json active = q.snapshot().to_json()["active"];
+  release = true;
+  ASSERT_EQ(active.size(), 1u);
+  const nlohmann::json& p = active[0]["progress"];
+  EXPECT_EQ(p["epoch"], 1);
+  EXPECT_EQ(p["epochs"], 4);
+  EXPECT_DOUBLE_EQ(p["trainLoss"].get<double>(), 0.65);
+  EXPECT_DOUBLE_EQ(p["valLoss"].get<double>(), 0.7);
+  const std::int64_t elapsed = p["elapsedMs"];
+  EXPECT_GE(elapsed, 50);
+  EXPECT_EQ(p["etaMs"].get<std::int64_t>(), elapsed * 3);  // three epochs left at the pace of the first
+  ASSERT_TRUE(q.wait_idle(5s));
+  const auto job = q.job(res.job_id);
+  EXPECT_EQ(job->progress.epoch, 2);
+  EXPECT_FALSE(job->progress.val_loss);
+  EXPECT_FALSE(job->progress.train_loss);
+  EXPECT_EQ(*job->progress.eta_ms, job->progress.elapsed_ms);  // half done: as long again
 }
 
 }  // namespace
