@@ -149,6 +149,9 @@ TEST(OpenApi, LiveAnswersMatchTheDescription) {
   live.call("GET", "/api/volatility/{pair}/history", "/api/volatility/BTC/history?limit=50&since=0&horizon=5");
   EXPECT_EQ(live.call("GET", "/api/volatility/{pair}/history", "/api/volatility/BTC/history?limit=x").status, 400);
   EXPECT_EQ(live.call("GET", "/api/volatility/{pair}/history", "/api/volatility/ZZZ/history").status, 404);
+  live.call("GET", "/api/sizing/{pair}", "/api/sizing/BTC");
+  EXPECT_EQ(live.call("GET", "/api/sizing/{pair}", "/api/sizing/BTC?horizon=7").status, 400);
+  EXPECT_EQ(live.call("GET", "/api/sizing/{pair}", "/api/sizing/ZZZ").status, 404);
   live.call("GET", "/api/features/{pair}", "/api/features/BTC");
   EXPECT_EQ(live.call("GET", "/api/features/{pair}", "/api/features/ZZZ").status, 404);
 
