@@ -23,6 +23,16 @@ std::string temp_file(const std::string& content) {
   return path;
 }
 
+// The ConfigError text the overrides produce ("no error" when they load).
+std::string message(std::vector<std::pair<std::string, std::string>> overrides) {
+  try {
+    load_with({}, std::move(overrides));
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
 }  // namespace
 
 TEST(Config, DefaultFileMatchesContractDefaults) {
@@ -132,14 +142,6 @@ TEST(Config, HorizonsFromTheEnvironmentAreSortedIntegers) {
 }
 
 TEST(Config, DefaultHorizonMustBeListedAndHorizonsValid) {
-  auto message = [](std::vector<std::pair<std::string, std::string>> overrides) {
-    try {
-      load_with({}, std::move(overrides));
-    } catch (const ConfigError& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
   EXPECT_NE(message({{"ml.horizons", "1,24"}}).find("ml.horizon (5) must be one of ml.horizons"), std::string::npos);
   EXPECT_NE(message({{"ml.horizons", "5,5"}}).find("listed twice"), std::string::npos);
   EXPECT_NE(message({{"ml.horizons", "5,x"}}).find("'x' is not an integer"), std::string::npos);
@@ -171,14 +173,6 @@ TEST(Config, DecisionDefaults) {
 }
 
 TEST(Config, DecisionValuesAreValidated) {
-  auto message = [](std::vector<std::pair<std::string, std::string>> overrides) {
-    try {
-      load_with({}, std::move(overrides));
-    } catch (const ConfigError& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
   EXPECT_NE(message({{"decision.sizing.kellyFraction", "1.5"}}).find("decision.sizing.kellyFraction"), std::string::npos);
   EXPECT_NE(message({{"decision.sizing.maxPosition", "0"}}).find("decision.sizing.maxPosition"), std::string::npos);
   EXPECT_NE(message({{"decision.breaker.minOutcomes", "300"}}).find("must not exceed decision.breaker.window"),
