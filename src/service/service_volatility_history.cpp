@@ -16,12 +16,10 @@ nlohmann::json Service::volatility_history(const std::string& pair, std::size_t 
   Database* db = d.storage ? d.storage->db() : nullptr;
   if (!db) throw unavailable("Storage unavailable", d.storage_problem());
   if (d.storage->health().writer.healthy) d.storage->flush(std::chrono::seconds(2));
-  // The table holds every horizon; read enough rows that `limit` of this one are among them.
-  const auto all = db->volatility_history(pair, limit * d.cfg.ml.horizons.size(), since.value_or(0));
+  const auto all = db->volatility_history(pair, limit, since.value_or(0), h);
   nlohmann::json rows = nlohmann::json::array();
   auto optional = [](const auto& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
   for (const auto& r : all) {
-    if (r.horizon != h || rows.size() >= limit) continue;
     rows.push_back({{"dataTimestamp", r.candle_ts},
                     {"horizon", r.horizon},
                     {"member", r.member},

@@ -80,16 +80,17 @@ int Database::resolve_volatility(const VolatilityOutcomeUpdate& update) {
 
 std::vector<VolatilityForecastRow> Database::volatility_history(const std::string& pair,
                                                                 std::size_t limit,
-                                                                std::int64_t since) const {
+                                                                std::int64_t since, int horizon) const {
   static const std::string sql = std::string("SELECT ") + kVolatilityColumns +
                                  " FROM volatility_forecasts WHERE pair = ?1 AND candle_ts >= ?2"
+                                 " AND (?4 = 0 OR horizon = ?4)"
                                  " ORDER BY candle_ts DESC, horizon ASC LIMIT ?3";
   const auto rows = static_cast<std::int64_t>(
       std::clamp<std::size_t>(limit, 1, static_cast<std::size_t>(kMaxRows)));
   std::vector<VolatilityForecastRow> out;
   std::lock_guard lock(read_mu_);
   auto stmt = reader_->prepare(sql.c_str());
-  stmt.bind(1, pair).bind(2, since).bind(3, rows);
+  stmt.bind(1, pair).bind(2, since).bind(3, rows).bind(4, horizon);
   while (stmt.step()) out.push_back(read_volatility(stmt));
   return out;
 }

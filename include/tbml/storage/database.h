@@ -81,9 +81,9 @@ class Database {
   std::optional<PredictionRecord> find_prediction(const std::string& pair, const std::string& model,
                                                   std::int64_t candle_ts, int horizon = 0) const;
   // The pair's volatility forecasts for candles at or after `since`, newest first by candle time
-  // (then shortest horizon first); limit is clamped to [1, 10000].
+  // (then shortest horizon first), of one horizon (0 = every horizon); limit is clamped to [1, 10000].
   std::vector<VolatilityForecastRow> volatility_history(const std::string& pair, std::size_t limit,
-                                                        std::int64_t since) const;
+                                                        std::int64_t since, int horizon = 0) const;
   std::optional<VolatilityForecastRow> find_volatility_forecast(const std::string& pair, int horizon,
                                                                 std::int64_t candle_ts) const;
   // Forecasts still waiting for their outcome: unresolved, for `horizon` (0 = every horizon), made

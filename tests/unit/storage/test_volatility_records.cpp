@@ -78,6 +78,13 @@ TEST(VolatilityRecords, WritesAndReadsBackNewestFirst) {
   EXPECT_EQ(since.back().candle_ts, 300);
   EXPECT_EQ(db.volatility_history("ETH", 100, 0).size(), 1u);
   EXPECT_TRUE(db.volatility_history("XRP", 100, 0).empty());
+  // One horizon: the limit counts that horizon's rows only.
+  const auto day = db.volatility_history("BTC", 3, 0, 24);
+  ASSERT_EQ(day.size(), 3u);
+  for (const auto& r : day) EXPECT_EQ(r.horizon, 24);
+  EXPECT_EQ(day[0].candle_ts, 400);
+  EXPECT_EQ(db.volatility_history("BTC", 100, 0, 1).size(), 5u);
+  EXPECT_TRUE(db.volatility_history("BTC", 100, 0, 5).empty());
   EXPECT_TRUE(db.find_volatility_forecast("BTC", 24, 200).has_value());
   EXPECT_FALSE(db.find_volatility_forecast("BTC", 12, 200).has_value());
 }
