@@ -215,9 +215,10 @@ TEST(DockerFiles, KubernetesStatefulSetShardsThePairs) {
   const YAML::Node kustomize = YAML::LoadFile(kRoot + "/docker/k8s/kustomization.yaml");
   std::set<std::string> listed;
   for (const auto& r : kustomize["resources"]) listed.insert(r.as<std::string>());
-  for (const auto& entry : std::filesystem::directory_iterator(kRoot + "/docker/k8s"))
-    if (entry.path().filename() != "kustomization.yaml")
-      EXPECT_TRUE(listed.count(entry.path().filename().string())) << entry.path() << " is not in kustomization.yaml";
+  for (const auto& entry : std::filesystem::directory_iterator(kRoot + "/docker/k8s")) {
+    if (entry.path().filename() == "kustomization.yaml") continue;
+    EXPECT_TRUE(listed.count(entry.path().filename().string())) << entry.path() << " is not in kustomization.yaml";
+  }
 
   ASSERT_TRUE(objects.count("StatefulSet/tbml"));
   const YAML::Node sts = objects["StatefulSet/tbml"];
