@@ -299,3 +299,24 @@ TEST(DockerFiles, RouterMapIsTheShardRule) {
   EXPECT_NE(first.find("--replicas " + std::to_string(replicas) + " "), std::string::npos) << first;
   EXPECT_EQ(run_binary(first.substr(prefix.size())), shards);
 }
+
+// Where nginx is installed (Debian's `nginx`), the router's configuration passes `nginx -t`, with the
+// cluster's Service names (which resolve only in the cluster) replaced by loopback addresses.
+TEST(DockerFiles, RouterConfigPassesNginxTest) {
+  if (std::system("command -v nginx >/dev/null 2>&1") != 0) GTEST_SKIP() << "nginx is not installed; not checked";
+  auto objects = k8s_objects();
+  const YAML::Node data = objects["ConfigMap/tbml-router"]["data"];
+  const std::string dir = make_temp_dir("tbml-nginx");
+  const std::string mount =
+      objects["Deployment/tbml-router"]["spec"]["template"]["spec"]["containers"][0]["volumeMounts"][0]["mountPath"].as<std::string>();
+  std::string conf = data["nginx.conf"].as<std::string>();
+  for (auto at = conf.find(mount + "/"); at != std::string::npos; at = conf.find(mount + "/", at))
+    conf.replace(at, mount.size(), dir);
+  conf = std::regex_replace(conf, std::regex("\npid [^;]*;"), "\npid " + dir + "/nginx.pid;");
+  const std::string shards =
+      std::regex_replace(data["shards.conf"].as<std::string>(), std::regex("server tbml-[a-z0-9]+:"), "server 127.0.0.1:");
+  std::ofstream(dir + "/nginx.conf") << conf;
+  std::ofstream(dir + "/shards.conf") << shards;
+  const std::string command = "nginx -t -q -p " + dir + " -e " + dir + "/error.log -c " + dir + "/nginx.conf";
+  EXPECT_EQ(std::system((command + " 2>" + dir + "/test.out").c_str()), 0) << read_text(dir + "/test.out");
+}
