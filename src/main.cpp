@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   tbml::cli::register_core_sim_command(app, run);
   tbml::cli::register_train_command(app, run);
   tbml::cli::register_evaluate_command(app, run);
+  tbml::cli::register_shards_command(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -89,6 +89,17 @@ RouteResponse from_reply(Reply reply) { return json_reply(std::move(reply.body),
 
 const std::string& pair_param(const RouteRequest& req) { return req.params.at("pair"); }
 
+// Routes with a :pair answer 421 naming the owner when cluster.* gives the pair to another replica
+// (docs/scaling.md); the check runs before the handler, so no route can forget it.
+std::function<RouteResponse(const RouteRequest&)> on_owning_replica(
+    const Service& svc, const std::string& pattern, std::function<RouteResponse(const RouteRequest&)> h) {
+  if (pattern.find("/:pair") == std::string::npos) return h;
+  return [&svc, h = std::move(h)](const RouteRequest& req) {
+    svc.require_local_pair(normalize_pair(pair_param(req)));
+    return h(req);
+  };
+}
+
 }  // namespace
 
 void RouteTable::add(Route route) {
@@ -157,14 +168,14 @@ nlohmann::json parse_json_body(const RouteRequest& req, bool allow_empty) {
 
 RouteTable make_route_table(Service& svc) {
   RouteTable t;
-  auto get = [&t](std::string pattern, std::function<RouteResponse(const RouteRequest&)> h, bool open = false) {
-    t.add(Route{"GET", pattern, "", open, std::move(h), {}});
+  auto get = [&t, &svc](std::string pattern, std::function<RouteResponse(const RouteRequest&)> h, bool open = false) {
+    t.add(Route{"GET", pattern, "", open, on_owning_replica(svc, pattern, std::move(h)), {}});
   };
-  auto post = [&t](std::string pattern, std::function<RouteResponse(const RouteRequest&)> h) {
-    t.add(Route{"POST", pattern, "", false, std::move(h), {}});
+  auto post = [&t, &svc](std::string pattern, std::function<RouteResponse(const RouteRequest&)> h) {
+    t.add(Route{"POST", pattern, "", false, on_owning_replica(svc, pattern, std::move(h)), {}});
   };
-  auto del = [&t](std::string pattern, std::function<RouteResponse(const RouteRequest&)> h) {
-    t.add(Route{"DELETE", pattern, "", false, std::move(h), {}});
+  auto del = [&t, &svc](std::string pattern, std::function<RouteResponse(const RouteRequest&)> h) {
+    t.add(Route{"DELETE", pattern, "", false, on_owning_replica(svc, pattern, std::move(h)), {}});
   };
 
   get("/api/health", [&svc](const RouteRequest&) { return json_reply(svc.health()); }, true);
@@ -182,7 +193,12 @@ RouteTable make_route_table(Service& svc) {
     return r;
   });
   get("/api/predictions", [&svc](const RouteRequest& req) {
-    return json_reply(svc.predictions_all(prediction_query(req)));
+    PredictionQuery q = prediction_query(req);
+    if (auto local = query_value(req, "local")) {
+      if (*local == "true" || *local == "1") q.local_only = true;
+      else if (*local != "false" && *local != "0") throw bad_request("Query parameter 'local' must be true or false");
+    }
+    return json_reply(svc.predictions_all(q));
   });
   get("/api/predictions/:pair", [&svc](const RouteRequest& req) {
     return json_reply(svc.prediction(normalize_pair(pair_param(req)), prediction_query(req)));

@@ -14,5 +14,6 @@ void register_serve_command(CLI::App& app, Runner& run);
 void register_core_sim_command(CLI::App& app, Runner& run);
 void register_train_command(CLI::App& app, Runner& run);
 void register_evaluate_command(CLI::App& app, Runner& run);
+void register_shards_command(CLI::App& app, Runner& run);
 
 }  // namespace tbml::cli

@@ -1,7 +1,10 @@
 #include "tbml/config/config.h"
 
+#include "tbml/config/shard_rule.h"
 #include "tbml/util/pair_name.h"
 #include "config_reader.h"
+
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -102,6 +105,35 @@ std::vector<std::string> validate_pairs(Reader& r, const std::vector<std::string
   return out;
 }
 
+// cluster.*: the ordinal is a number or "auto", the number at the end of the host name, which in a
+// StatefulSet pod is the pod name (tbml-2); the shard rule itself is config/shard_rule.h.
+ClusterConfig read_cluster(Reader& r) {
+  ClusterConfig c;
+  c.replicas = static_cast<std::size_t>(r.integer("cluster.replicas", 1, 1024));
+  if (const json* o = r.at("cluster.ordinal"); o && o->is_string() && *o == "auto") {
+    char name[256] = {};
+    const bool named = ::gethostname(name, sizeof name - 1) == 0;
+    const auto ordinal = named ? ordinal_from_hostname(name) : std::nullopt;
+    if (!ordinal)
+      r.error(std::string("cluster.ordinal = \"auto\" needs a host name ending in -<number> (a StatefulSet pod); "
+                          "this host is '") + name + "'");
+    c.ordinal = ordinal.value_or(0);
+  } else if (o && o->is_number_integer()) {
+    c.ordinal = static_cast<std::size_t>(r.integer("cluster.ordinal", 0, 1023));
+  } else {
+    r.error("cluster.ordinal must be an integer or \"auto\"");
+  }
+  if (c.ordinal >= c.replicas)
+    r.error("cluster.ordinal (" + std::to_string(c.ordinal) + ") must be below cluster.replicas (" +
+            std::to_string(c.replicas) + ")");
+  c.peer_url_template = r.string("cluster.peerUrlTemplate");
+  const auto& t = c.peer_url_template;
+  if (!t.empty() && (t.find("{ordinal}") == std::string::npos || (t.rfind("http://", 0) != 0 && t.rfind("https://", 0) != 0)))
+    r.error("cluster.peerUrlTemplate = '" + t + "' must start with http:// or https:// and contain {ordinal}, or be \"\"");
+  c.fanout_timeout_ms = static_cast<int>(r.integer("cluster.fanoutTimeoutMs", 50, 60000));
+  return c;
+}
+
 }  // namespace
 
 const json& builtin_defaults() {
@@ -128,6 +160,9 @@ const std::vector<std::pair<std::string, std::string>>& env_mapping() {
       {"ML_API_TOKEN", "server.apiToken"},
       {"ML_TRAINING_MAX_CONCURRENT", "training.maxConcurrent"},
       {"LOG_LEVEL", "logging.level"},
+      {"ML_CLUSTER_REPLICAS", "cluster.replicas"},
+      {"ML_CLUSTER_ORDINAL", "cluster.ordinal"},
+      {"ML_CLUSTER_PEER_URL_TEMPLATE", "cluster.peerUrlTemplate"},
   };
   return mapping;
 }
@@ -188,6 +223,8 @@ void apply_override(json& doc, const std::string& dotted_key, const std::string&
       *target = d;
     } else if (type_of.is_array() && !v.empty() && v.front() == '[') {
       *target = json::parse(v);  // a JSON list, e.g. [32,64]
+    } else if (dotted_key == "cluster.ordinal" && v == "auto") {
+      *target = v;  // an integer, or "auto": from the host name (read_cluster)
     } else if (type_of.is_array() || (dotted_key == "core.pairs" && v != "auto")) {
       *target = comma_list(v);  // "core.pairs" is "auto" or a comma list
     } else if (type_of.is_string()) {
@@ -364,6 +401,8 @@ Config config_from_json(const json& merged) {
   c.demo.initial = static_cast<std::size_t>(r.integer("demo.initial", 20, 100000));
   if (c.demo.initial > c.demo.window) r.error("demo.initial must not exceed demo.window");
   c.demo.poll_interval_ms = static_cast<int>(r.integer("demo.pollIntervalMs", 100, 3600000));
+
+  c.cluster = read_cluster(r);
 
   if (c.training.max_candles < c.training.min_candles)
     r.error("training.maxCandles must be >= training.minCandles");

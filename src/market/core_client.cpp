@@ -91,10 +91,17 @@ CoreClient::CoreClient(CoreClientOptions options)
 #ifdef TBML_VERSION
   curl_easy_setopt(curl, CURLOPT_USERAGENT, "tbml/" TBML_VERSION);
 #endif
+  if (!options_.bearer_token.empty()) {
+    curl_slist* list = curl_slist_append(nullptr, ("Authorization: Bearer " + options_.bearer_token).c_str());
+    if (!list) throw std::runtime_error("curl_slist_append failed");
+    headers_ = list;
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
+  }
 }
 
 CoreClient::~CoreClient() {
   if (curl_) curl_easy_cleanup(static_cast<CURL*>(curl_));
+  if (headers_) curl_slist_free_all(static_cast<curl_slist*>(headers_));
 }
 
 void CoreClient::request_stop() {

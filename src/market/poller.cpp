@@ -111,6 +111,7 @@ void Poller::poll_once() {
   // The reference pair first: the other pairs' rows at t read its candle at t (rows are computed once).
   for (const std::string& pair : market_->reference_first(pairs_for_cycle())) {
     if (client_.stop_requested()) return;
+    if (options_.keep && !options_.keep(pair)) continue;
     fetch_pair(pair);
   }
 }

@@ -40,6 +40,7 @@ Service::Impl::Impl(ServiceOptions o)
     : options(std::move(o)),
       cfg(options.config),
       market(std::make_shared<MarketData>(options.config.market.buffer_capacity, options.config.ml.reference_pair)) {
+  shards = ShardRule(cfg.cluster.replicas, cfg.cluster.ordinal, cfg.cluster.peer_url_template);
   for (std::size_t h : cfg.ml.horizons) tracks.emplace(h, std::make_unique<HorizonTrack>(h, tracker_options(cfg)));
   if (!tracks.count(cfg.ml.horizon)) throw ConfigError("ml.horizons must include ml.horizon");
   EnsembleDefaults defaults;
@@ -68,6 +69,7 @@ void Service::Impl::on_new_candles(const std::string& pair, std::size_t added) {
   Series fresh = state->copy_series(added);
   const std::int64_t now = now_ms();
   store(CandleBatch{pair, fresh.candles});
+  if (!serves(pair)) return;  // the reference pair of another replica: its candles feed features only
   for (auto& [h, t] : tracks) {
     resolve_outcomes(*t, *state, fresh.candles, now);
     refresh_prediction(pair, *t, true);
@@ -251,6 +253,7 @@ void Service::Impl::scheduler_loop() {
     }
     if (!lifecycle) continue;
     for (const auto& pair : market->pairs()) {
+      if (!serves(pair)) continue;
       if (cfg.training.auto_train) lifecycle->ensure_models(pair);
       lifecycle->periodic(pair, std::chrono::milliseconds(cfg.training.periodic_interval_ms));
     }
@@ -283,7 +286,8 @@ void Service::start() {
   d.load_models();
   d.start_queue();
   d.start_volatility();
-  for (const auto& pair : d.market->pairs()) d.refresh_all(pair, false);
+  for (const auto& pair : d.market->pairs())
+    if (d.serves(pair)) d.refresh_all(pair, false);
   d.start_poller();
   d.scheduler = std::thread([&d] { d.scheduler_loop(); });
 }

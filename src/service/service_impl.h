@@ -12,6 +12,7 @@
 #include <shared_mutex>
 #include <thread>
 
+#include "tbml/config/shard_rule.h"
 #include "tbml/ensemble/ensemble_settings.h"
 #include "tbml/ensemble/outcome_tracker.h"
 #include "tbml/ensemble/prediction_snapshot.h"
@@ -51,6 +52,11 @@ struct Service::Impl {
   std::vector<ModelType> enabled;  // enabled model types, in all_model_types() order
   std::int64_t started_at_ms = 0;
   std::shared_ptr<spdlog::logger> log = get_logger("service");
+  // Which pairs this replica serves (cluster.*); every replica also ingests the reference pair, whose
+  // candles the others' cross-pair features read, without training or serving it.
+  ShardRule shards;
+  bool serves(const std::string& pair) const { return shards.owns(pair); }
+  bool ingests(const std::string& pair) const { return serves(pair) || pair == cfg.ml.reference_pair; }
 
   // ---- parts ----
   std::shared_ptr<MarketData> market;
@@ -124,6 +130,11 @@ struct Service::Impl {
   // many it has: what the direction lifecycle and the volatility target train on.
   std::optional<Series> copy_series(const std::string& pair, std::size_t max_candles) const;
   std::size_t candle_count(const std::string& pair) const;
+
+  // ---- sharding (service_shards.cpp) ----
+  // GET /api/predictions on a sharded deployment: the peers' ?local=true answers, asked in parallel
+  // with cluster.fanoutTimeoutMs each, merged into `answer`; a peer that did not answer is listed.
+  void merge_peer_predictions(const PredictionQuery& query, nlohmann::json& answer) const;
 
   // ---- helpers for the queries ----
   std::shared_ptr<PairState> require_pair(const std::string& pair) const;  // 404 when unknown

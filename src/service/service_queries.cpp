@@ -122,6 +122,7 @@ nlohmann::json Service::health() const {
                         {"modelsLoaded", loaded.count(pair) ? loaded.at(pair) : 0},
                         {"modelsEnabled", d.enabled.size()},
                         {"hasPrediction", main.snapshots.get(pair) != nullptr},
+                        {"served", d.serves(pair)},  // false: another replica's reference pair, features only
                         {"horizons", d.horizons_json(pair)}};
     auto it = up.pairs.find(pair);
     if (it != up.pairs.end()) {
@@ -152,6 +153,8 @@ nlohmann::json Service::health() const {
           {"horizons", {{"default", d.cfg.ml.horizon}, {"configured", d.cfg.ml.horizons}}},
           {"training", d.lifecycle ? d.lifecycle->queue().summary().to_json() : nlohmann::json(nullptr)},
           {"storage", storage},
+          {"cluster", {{"replicas", d.shards.replicas()}, {"ordinal", d.shards.ordinal()},
+                       {"peerUrlTemplate", d.shards.peer_url_template()}}},
           {"timestamp", now}};
 }
 
@@ -283,18 +286,25 @@ nlohmann::json Service::predictions_all(const PredictionQuery& query) const {
   if (query.model) require_model_type(*query.model);
   const std::size_t horizon = impl_->requested_track(query.horizon).horizon();
   for (const auto& pair : impl_->market->pairs()) {
+    if (!impl_->serves(pair)) continue;  // another replica's (the reference pair, ingested for features)
     try {
       predictions[pair] = prediction(pair, query);
     } catch (const ApiError& e) {
       unavailable_pairs[pair] = {{"error", e.error()}, {"message", e.what()}};
     }
   }
-  return {{"predictions", predictions},
-          {"count", predictions.size()},
-          {"horizon", horizon},
-          {"unavailable", unavailable_pairs},
-          {"timestamp", now_ms()},
-          {"responseTime", elapsed_ms(started)}};
+  nlohmann::json answer = {{"predictions", predictions},
+                           {"count", predictions.size()},
+                           {"horizon", horizon},
+                           {"unavailable", unavailable_pairs},
+                           {"timestamp", now_ms()}};
+  if (impl_->shards.sharded()) {
+    answer["shards"] = {{"replicas", impl_->shards.replicas()}, {"ordinal", impl_->shards.ordinal()},
+                        {"local", query.local_only}};
+    if (!query.local_only) impl_->merge_peer_predictions(query, answer);
+  }
+  answer["responseTime"] = elapsed_ms(started);
+  return answer;
 }
 
 nlohmann::json Service::model_predict(const std::string& pair, const std::string& model_type,

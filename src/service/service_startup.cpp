@@ -36,6 +36,12 @@ void Service::Impl::restore_state() {
   try {
     // The reference pair first, so the others' restored rows find its candles (as the poller does).
     for (const auto& pair : market->reference_first(db->pairs_with_candles())) {
+      // After a change of cluster.replicas the volume may hold pairs another replica owns now: they stay
+      // in the database untouched (docs/scaling.md) and are not loaded.
+      if (!ingests(pair)) {
+        log->info("{} is stored here but owned by replica {}; not restored", pair, shards.owner(pair));
+        continue;
+      }
       auto candles = db->load_candles(pair, cfg.market.buffer_capacity);
       IngestResult r;
       market->ingest(pair, candles, &r);
@@ -43,6 +49,7 @@ void Service::Impl::restore_state() {
       for (auto& [h, t] : tracks) t->tracker.on_candles(pair, candles, now_ms());
     }
     for (const auto& pair : market->pairs()) {
+      if (!serves(pair)) continue;
       // Weights and strategy set through the API (the weight_changes table keeps their history).
       if (auto kv = db->get_kv(ensemble_kv_key(pair))) {
         try {
@@ -72,6 +79,11 @@ void Service::Impl::load_models() {
     const auto type = named->first;
     const std::size_t horizon = named->second;
     if (std::find(enabled.begin(), enabled.end(), type) == enabled.end()) continue;
+    if (!serves(entry.pair)) {
+      log->info("{} {}: owned by replica {}; the stored model stays on this volume, not loaded", entry.pair,
+                entry.type, shards.owner(entry.pair));
+      continue;
+    }
     try {
       auto stored = model_store.load_latest(entry.pair, entry.type);
       if (!stored) continue;
@@ -141,7 +153,7 @@ void Service::Impl::start_volatility() {
     };
     t->volatility = std::make_unique<volatility::VolatilityServing>(vo, std::move(hooks));
     for (const auto& entry : storage->models().list()) {
-      if (entry.type != type) continue;
+      if (entry.type != type || !serves(entry.pair)) continue;
       try {
         auto stored = storage->models().load_latest(entry.pair, entry.type);
         if (!stored) continue;
@@ -179,6 +191,7 @@ void Service::Impl::start_poller() {
   po.retries = cfg.core.retries;
   po.backoff_ms = cfg.core.backoff_ms;
   po.max_body_bytes = cfg.core.max_body_bytes;
+  po.keep = [this](const std::string& pair) { return ingests(pair); };
   poller = std::make_unique<Poller>(po, market, [this](const std::string& pair, std::size_t added) {
     on_new_candles(pair, added);
   });

@@ -2,19 +2,23 @@
 // wrong without one: YAML and JSON that parse, compose services and volumes that refer to each other, a
 // Dockerfile with a non-root user, an exec-form entrypoint, a HEALTHCHECK on /api/health and COPY sources
 // that exist, runtime packages that Debian knows, and a Grafana dashboard whose every series is one the
-// live service exports (names read from a running tbml's /metrics).
+// live service exports (names read from a running tbml's /metrics). docker/k8s/: manifests that parse,
+// a StatefulSet whose shard settings agree with its replica count and Services, and a router map that is
+// the C++ shard rule (the output of `tbml shards --nginx`).
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <set>
 #include <sstream>
 
 #include "service_fixture.h"
 #include "support/openapi_schema.h"
+#include "tbml/config/shard_rule.h"
 
 using namespace tbml::testing;
 
@@ -166,4 +170,153 @@ TEST(DockerFiles, GrafanaDashboardShowsSeriesTheServiceExports) {
   ASSERT_EQ(metrics.status, 200);
   for (const auto& name : used)
     EXPECT_NE(metrics.raw.find("# TYPE " + name + " "), std::string::npos) << name << " is not exported by /metrics";
+}
+
+// ---------------------------------------------------------------------------------------------------
+// docker/k8s/: the StatefulSet of pair shards, its Services, the nginx router and the Ingress.
+
+namespace {
+
+std::map<std::string, YAML::Node> k8s_objects() {
+  std::map<std::string, YAML::Node> out;  // "Kind/name"
+  for (const auto& entry : std::filesystem::directory_iterator(kRoot + "/docker/k8s")) {
+    if (entry.path().extension() != ".yaml") continue;
+    for (const auto& doc : YAML::LoadAllFromFile(entry.path().string())) {
+      EXPECT_TRUE(doc["apiVersion"] && doc["kind"]) << entry.path();
+      if (doc["kind"].as<std::string>() == "Kustomization") continue;
+      const std::string key = doc["kind"].as<std::string>() + "/" + doc["metadata"]["name"].as<std::string>();
+      EXPECT_FALSE(out.count(key)) << key << " twice";
+      out[key] = doc;
+    }
+  }
+  return out;
+}
+
+std::string env_value(const YAML::Node& container, const std::string& name) {
+  for (const auto& e : container["env"])
+    if (e["name"].as<std::string>() == name && e["value"]) return e["value"].as<std::string>();
+  return "";
+}
+
+std::string run_binary(const std::string& args) {
+  std::string out;
+  if (FILE* p = ::popen((std::string(TBML_BINARY) + " " + args + " 2>&1").c_str(), "r")) {
+    char buf[512];
+    while (std::fgets(buf, sizeof buf, p)) out += buf;
+    ::pclose(p);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST(DockerFiles, KubernetesStatefulSetShardsThePairs) {
+  auto objects = k8s_objects();
+  const YAML::Node kustomize = YAML::LoadFile(kRoot + "/docker/k8s/kustomization.yaml");
+  std::set<std::string> listed;
+  for (const auto& r : kustomize["resources"]) listed.insert(r.as<std::string>());
+  for (const auto& entry : std::filesystem::directory_iterator(kRoot + "/docker/k8s")) {
+    if (entry.path().filename() == "kustomization.yaml") continue;
+    EXPECT_TRUE(listed.count(entry.path().filename().string())) << entry.path() << " is not in kustomization.yaml";
+  }
+
+  ASSERT_TRUE(objects.count("StatefulSet/tbml"));
+  const YAML::Node sts = objects["StatefulSet/tbml"];
+  const int replicas = sts["spec"]["replicas"].as<int>();
+  ASSERT_GE(replicas, 2);
+  const YAML::Node pod = sts["spec"]["template"];
+  for (const auto& label : sts["spec"]["selector"]["matchLabels"])
+    EXPECT_EQ(pod["metadata"]["labels"][label.first.as<std::string>()].as<std::string>(), label.second.as<std::string>());
+  const YAML::Node container = pod["spec"]["containers"][0];
+  // tbml's own view of the shards must be the StatefulSet's: the replica count, the ordinal from the pod
+  // name, peers by the governing (headless) Service's per-pod names on the container's port.
+  EXPECT_EQ(env_value(container, "ML_CLUSTER_REPLICAS"), std::to_string(replicas));
+  EXPECT_EQ(env_value(container, "ML_CLUSTER_ORDINAL"), "auto");
+  const std::string service = sts["spec"]["serviceName"].as<std::string>();
+  const std::string port = std::to_string(container["ports"][0]["containerPort"].as<int>());
+  EXPECT_EQ(env_value(container, "ML_CLUSTER_PEER_URL_TEMPLATE"),
+            "http://" + sts["metadata"]["name"].as<std::string>() + "-{ordinal}." + service + ":" + port);
+  ASSERT_TRUE(objects.count("Service/" + service));
+  EXPECT_EQ(objects["Service/" + service]["spec"]["clusterIP"].as<std::string>(), "None");
+  // SQLite and models on the replica's own volume: the claim template is mounted where storage lives.
+  const std::string claim = sts["spec"]["volumeClaimTemplates"][0]["metadata"]["name"].as<std::string>();
+  std::string mount;
+  for (const auto& m : container["volumeMounts"])
+    if (m["name"].as<std::string>() == claim) mount = m["mountPath"].as<std::string>();
+  ASSERT_FALSE(mount.empty());
+  EXPECT_EQ(env_value(container, "ML_STORAGE_BASE_DIR").rfind(mount + "/", 0), 0u) << mount;
+  EXPECT_EQ(sts["spec"]["volumeClaimTemplates"][0]["spec"]["accessModes"][0].as<std::string>(), "ReadWriteOnce");
+  // Probes on /api/health (503 "Service starting" until models are loaded and each pair's state known).
+  for (const char* probe : {"startupProbe", "readinessProbe", "livenessProbe"}) {
+    ASSERT_TRUE(container[probe]) << probe;
+    EXPECT_EQ(container[probe]["httpGet"]["path"].as<std::string>(), "/api/health") << probe;
+    EXPECT_EQ(container[probe]["httpGet"]["port"].as<std::string>(), container["ports"][0]["name"].as<std::string>());
+  }
+  // The Dockerfile's fixed non-root user owns the volume.
+  EXPECT_NE(read_text(kRoot + "/docker/Dockerfile").find("--uid " + pod["spec"]["securityContext"]["runAsUser"].as<std::string>()),
+            std::string::npos);
+  EXPECT_EQ(pod["spec"]["securityContext"]["fsGroup"].as<std::string>(), pod["spec"]["securityContext"]["runAsGroup"].as<std::string>());
+
+  // One Service per replica, selecting exactly that pod; one for any replica.
+  for (int i = 0; i < replicas; ++i) {
+    const std::string name = "tbml-" + std::to_string(i);
+    ASSERT_TRUE(objects.count("Service/" + name)) << name;
+    EXPECT_EQ(objects["Service/" + name]["spec"]["selector"]["statefulset.kubernetes.io/pod-name"].as<std::string>(), name);
+  }
+  EXPECT_FALSE(objects.count("Service/tbml-" + std::to_string(replicas))) << "a Service for a replica that does not exist";
+  ASSERT_TRUE(objects.count("Service/tbml-api"));
+
+  // The Ingress reaches the router, whose Deployment mounts its ConfigMap where nginx.conf includes it.
+  const YAML::Node backend = objects["Ingress/tbml"]["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"];
+  ASSERT_TRUE(objects.count("Service/" + backend["name"].as<std::string>()));
+  const YAML::Node router = objects["ConfigMap/tbml-router"];
+  const std::string nginx = router["data"]["nginx.conf"].as<std::string>();
+  const std::string mount_path =
+      objects["Deployment/tbml-router"]["spec"]["template"]["spec"]["containers"][0]["volumeMounts"][0]["mountPath"].as<std::string>();
+  EXPECT_NE(nginx.find("include " + mount_path + "/shards.conf;"), std::string::npos);
+  EXPECT_NE(nginx.find("proxy_pass http://$tbml_upstream;"), std::string::npos);
+}
+
+TEST(DockerFiles, RouterMapIsTheShardRule) {
+  auto objects = k8s_objects();
+  const int replicas = objects["StatefulSet/tbml"]["spec"]["replicas"].as<int>();
+  const std::string shards = objects["ConfigMap/tbml-router"]["data"]["shards.conf"].as<std::string>();
+  // Every map entry names the owner the C++ rule gives for the StatefulSet's replica count...
+  const std::regex entry(R"(\n  ([A-Z0-9]{2,20}) tbml_([0-9]+);)");
+  std::vector<std::string> pairs;
+  for (std::sregex_iterator it(shards.begin(), shards.end(), entry), end; it != end; ++it) {
+    pairs.push_back((*it)[1]);
+    EXPECT_EQ(std::stoul((*it)[2]), tbml::shard_owner((*it)[1].str(), static_cast<std::size_t>(replicas))) << (*it)[1];
+  }
+  ASSERT_GE(pairs.size(), 3u);
+  for (int i = 0; i < replicas; ++i)
+    EXPECT_NE(shards.find("upstream tbml_" + std::to_string(i) + " { server tbml-" + std::to_string(i) + ":3001; }"),
+              std::string::npos) << i;
+  // ...and the text is exactly what `tbml shards --nginx` prints for the command written in its first line.
+  const std::string first = shards.substr(0, shards.find('\n'));
+  const std::string prefix = "# Generated by: tbml ";
+  ASSERT_EQ(first.rfind(prefix, 0), 0u) << first;
+  EXPECT_NE(first.find("--replicas " + std::to_string(replicas) + " "), std::string::npos) << first;
+  EXPECT_EQ(run_binary(first.substr(prefix.size())), shards);
+}
+
+// Where nginx is installed (Debian's `nginx`), the router's configuration passes `nginx -t`, with the
+// cluster's Service names (which resolve only in the cluster) replaced by loopback addresses.
+TEST(DockerFiles, RouterConfigPassesNginxTest) {
+  if (std::system("command -v nginx >/dev/null 2>&1") != 0) GTEST_SKIP() << "nginx is not installed; not checked";
+  auto objects = k8s_objects();
+  const YAML::Node data = objects["ConfigMap/tbml-router"]["data"];
+  const std::string dir = make_temp_dir("tbml-nginx");
+  const std::string mount =
+      objects["Deployment/tbml-router"]["spec"]["template"]["spec"]["containers"][0]["volumeMounts"][0]["mountPath"].as<std::string>();
+  std::string conf = data["nginx.conf"].as<std::string>();
+  for (auto at = conf.find(mount + "/"); at != std::string::npos; at = conf.find(mount + "/", at))
+    conf.replace(at, mount.size(), dir);
+  conf = std::regex_replace(conf, std::regex("\npid [^;]*;"), "\npid " + dir + "/nginx.pid;");
+  const std::string shards =
+      std::regex_replace(data["shards.conf"].as<std::string>(), std::regex("server tbml-[a-z0-9]+:"), "server 127.0.0.1:");
+  std::ofstream(dir + "/nginx.conf") << conf;
+  std::ofstream(dir + "/shards.conf") << shards;
+  const std::string command = "nginx -t -q -p " + dir + " -e " + dir + "/error.log -c " + dir + "/nginx.conf";
+  EXPECT_EQ(std::system((command + " 2>" + dir + "/test.out").c_str()), 0) << read_text(dir + "/test.out");
 }

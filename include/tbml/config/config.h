@@ -136,6 +136,15 @@ struct DemoConfig {
   int poll_interval_ms = 1000;
 };
 
+// cluster.* (docs/scaling.md): this replica's place in a StatefulSet that shards the pairs. The rule
+// itself is config/shard_rule.h; 1 replica (the default) owns every pair.
+struct ClusterConfig {
+  std::size_t replicas = 1;
+  std::size_t ordinal = 0;            // "auto" in the config: from the host name (tbml-2 → 2)
+  std::string peer_url_template;      // e.g. "http://tbml-{ordinal}.tbml:3001"; "" = peers unknown
+  int fanout_timeout_ms = 1500;       // GET /api/predictions waits this long for each peer
+};
+
 struct Config {
   ServerConfig server;
   CoreConfig core;
@@ -147,6 +156,7 @@ struct Config {
   StorageConfig storage;
   LoggingConfig logging;
   DemoConfig demo;
+  ClusterConfig cluster;
   nlohmann::json effective;  // the merged JSON the struct was built from
 
   // The effective configuration with secrets redacted, for the start-up log and /api/health.

@@ -21,6 +21,8 @@ struct CoreClientOptions {
   long backoff_ms = 250;    // delay before the first retry; doubles per retry, then jittered to 50-100%
   long max_backoff_ms = 5000;
   std::size_t max_body_bytes = 8u * 1024u * 1024u;
+  // Sent as "Authorization: Bearer <token>" when set: a sharded tbml asking its peers (core takes none).
+  std::string bearer_token;
 };
 
 struct HttpResponse {
@@ -59,6 +61,7 @@ class CoreClient {
 
   CoreClientOptions options_;
   void* curl_ = nullptr;  // CURL*, kept opaque so this header does not pull in curl.h
+  void* headers_ = nullptr;  // curl_slist* of the request headers, or null
   std::mutex request_mutex_;
   std::atomic<bool> stop_{false};
   std::mutex sleep_mutex_;

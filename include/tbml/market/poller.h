@@ -31,6 +31,9 @@ struct PollerOptions {
   long backoff_ms = 250;
   std::size_t max_body_bytes = 8u * 1024u * 1024u;
   long failure_log_interval_ms = 30000;  // while core keeps failing, at most one log line per interval
+  // Pairs to fetch of those configured or listed by core (every pair when empty): a sharded replica's
+  // own pairs and the reference pair (docs/scaling.md).
+  std::function<bool(const std::string&)> keep;
 };
 
 struct PairPollHealth {

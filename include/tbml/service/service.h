@@ -25,6 +25,7 @@ struct PredictionQuery {
   std::optional<std::string> model;  // single model instead of the ensemble
   bool ensemble = true;              // false: the default (first enabled, trained) model only
   std::optional<std::string> horizon;  // one of ml.horizons; absent: ml.horizon (the default answer)
+  bool local_only = false;  // GET /api/predictions?local=true: this replica's pairs, no fan-out to peers
 };
 
 struct Reply {
@@ -46,6 +47,9 @@ class Service {
   void stop(int deadline_ms = 8000);
 
   const Config& config() const;
+  // Throws ApiError 421 (Misdirected Request) naming the owning replica when cluster.* shards the pairs
+  // and `pair` (already normalised) belongs to another replica (config/shard_rule.h, docs/scaling.md).
+  void require_local_pair(const std::string& pair) const;
 
   nlohmann::json health() const;
   nlohmann::json describe() const;
