@@ -62,7 +62,7 @@ log() { echo "[bench $(date +%H:%M:%S) load $(cut -d' ' -f1 /proc/loadavg)] $*" 
 if [ "$do_build" = 1 ]; then
   log "building Release in $build"
   cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DTBML_BUILD_BENCH=ON >/dev/null
-  cmake --build "$build" --target tbml bench_market_features bench_service_inference -j"$(nproc)" >/dev/null
+  cmake --build "$build" --target tbml bench_market_features bench_service_inference bench_service_training -j"$(nproc)" >/dev/null
 fi
 tbml="$build/tbml"
 bench_dir="$build/bench"
@@ -124,6 +124,11 @@ if [ "$have_data" = 1 ] && [ "$do_train" = 1 ]; then
   log "training 4 models on the last 1,440 BTC candles"
   timed train1440 "$tbml" train --csv "BTC=$data/BTCUSDT_1h.csv" --max-candles 1440 --threads 1 \
     --out "$work/train1440"
+  # What the service trains per pair (every horizon of ml.horizons x every member + the volatility model
+  # per horizon), with CPU seconds per job next to wall seconds: a minute of work, more on a busy machine.
+  log "training one pair at every horizon (ETH with BTC's cross-pair columns, 1,440 candles)"
+  "$bench_dir/bench_service_training" --csv "ETH=$data/ETHUSDT_1h.csv" --reference "BTC=$data/BTCUSDT_1h.csv" \
+    --candles 1440 --horizons 1,5,24 --threads 1 > "$raw/training_pair.json"
   if [ "$quick" = 0 ]; then
     log "training 4 models on the last 20,000 BTC candles (minutes)"
     timed train20000 "$tbml" train --csv "BTC=$data/BTCUSDT_1h.csv" --max-candles 20000 --threads 1 \
@@ -311,7 +316,7 @@ def parse_wrk(path):
 
 machine = kv(os.path.join(raw, "machine.txt"))
 res = {"machine": machine}
-for name in ("features", "inference_t1", "inference_t2"):
+for name in ("features", "inference_t1", "inference_t2", "training_pair"):
     p = os.path.join(raw, name + ".json")
     if os.path.exists(p): res[name] = json.load(open(p))
 
@@ -408,6 +413,20 @@ for t in ("train1440", "train20000", "train_serving"):
     for r in tr["models"]:
         L.append("| %s | %s | %d | %d | %.1f | %.4f | %.4f | %.4f |" % (r["pair"], r["model"], r["epochs"], r["best_epoch"], r["seconds"], r["test_acc"], r["brier"], r["base_brier"]))
     L.append("")
+if "training_pair" in res:
+    tp = res["training_pair"]
+    L.append("## Training one pair at horizons %s (%s, %d candles): %.1f s CPU, %.1f s wall\n"
+             % (",".join(str(h["horizon"]) for h in tp["horizons"]), tp["pair"], tp["candles"],
+                tp["training"]["totalCpuSeconds"], tp["training"]["totalSeconds"]))
+    L.append("| horizon | job | CPU s | wall s | epochs |\n|---|---|---|---|---|")
+    for h in tp["horizons"]:
+        for name, d in h["direction"].items():
+            L.append("| %d | %s | %.1f | %.1f | %d |" % (h["horizon"], name, d["cpuSeconds"], d["seconds"], d["epochs"]))
+        v = h["volatility"]
+        L.append("| %d | volatility (serves %s) | %.2f | %.2f | |" % (h["horizon"], v["served"], v["cpuSeconds"], v["seconds"]))
+    r = tp["recomputeAllHorizons"]
+    L.append("\nRecompute of the pair at every horizon: CPU %.0f us mean, wall min %.0f / median %.0f us; peak RSS %.0f MiB.\n"
+             % (r["cpuMean"], r["min"], r["median"], tp["memory"]["end"]["peak"]))
 L.append("## HTTP (wrk, keep-alive, loopback)\n")
 L.append("default = the shipped configuration (server.threads 256); threads64 = server.threads=64. new conn = a fresh curl request during the run (median / max ms).\n")
 L.append("| server | route | conns | training | req/s | p50 ms | p99 ms | errors | new conn ms | RSS MiB | load |\n|---|---|---|---|---|---|---|---|---|---|---|")
