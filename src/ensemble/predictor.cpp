@@ -76,7 +76,13 @@ PredictionSnapshot run_models(const std::vector<ModelPtr>& models, const float* 
       snap.error_inference_us[name] = us;
       continue;
     }
-    ModelPrediction m{name, out[0], info.version, info.trained_at, us, info.report.edge};
+    ModelPrediction m;
+    m.model = name;
+    m.probability = out[0];
+    m.version = info.version;
+    m.trained_at = info.trained_at;
+    m.inference_us = us;
+    m.edge = info.report.edge;
     if (meta.mc_dropout_passes > 0) {
       // The interval is extra information: samples that fail or fall outside [0, 1] are dropped, the
       // prediction itself stands.
