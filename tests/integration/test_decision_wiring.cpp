@@ -4,7 +4,8 @@
 // zero with the reason "no-edge". The circuit breakers, driven across their floors by configuration,
 // bench the member (weight 0, its numbers in the status, stats and /metrics), keep it benched through a
 // retrain that does not pass, trip the ensemble breaker (every signal HOLD, health degraded with the
-// reason), and the signal monitor reports the served shares.
+// reason), and the signal monitor reports the served shares. A CNN member's MC-dropout interval is in
+// the answer when the passes are configured.
 #include <gtest/gtest.h>
 
 #include <regex>
@@ -185,6 +186,34 @@ TEST(DecisionWiring, BreakersBenchHoldAndDegradeHealthAcrossTheirFloors) {
     EXPECT_NE(after["lastRetrain"]["reason"].get<std::string>().find("does not re-admit"), std::string::npos)
         << after.dump();
   }
+}
+
+TEST(DecisionWiring, McDropoutIntervalOfANetworkMemberInTheAnswer) {
+  // A CNN trained for one epoch: its dropout layers give a real MC-dropout interval, drawn when the
+  // models run on the candle.
+  DemoService service({"--set", "demo.pairs=BTC", "--set", "ml.enabledModels=cnn", "--set", "demo.initial=900",
+                       "--set", "training.maxCandles=900", "--set", "training.epochs=1", "--set", "demo.stepMs=250",
+                       "--set", "demo.pollIntervalMs=100", "--set", "decision.uncertainty.mcDropoutPasses=16",
+                       "--set", "decision.uncertainty.level=0.8"});
+  ASSERT_TRUE(service.wait_healthy()) << service.log();
+  JsonReply answer;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        answer = get(service.port(), "/api/predictions/BTC");
+        return answer.status == 200 && answer.body["uncertainty"]["mcDropout"].contains("cnn");
+      },
+      std::chrono::seconds(180)))
+      << answer.raw << "\n" << service.log();
+  const nlohmann::json& mc = answer.body["uncertainty"]["mcDropout"]["cnn"];
+  EXPECT_EQ(mc["passes"], 16) << mc.dump();
+  EXPECT_DOUBLE_EQ(mc["level"].get<double>(), 0.8) << mc.dump();
+  EXPECT_LE(mc["lower"].get<double>(), mc["mean"].get<double>()) << mc.dump();
+  EXPECT_GE(mc["upper"].get<double>(), mc["mean"].get<double>()) << mc.dump();
+  EXPECT_GE(mc["lower"].get<double>(), 0.0) << mc.dump();
+  EXPECT_LE(mc["upper"].get<double>(), 1.0) << mc.dump();
+  EXPECT_GT(mc["costUs"].get<double>(), 0.0) << mc.dump();
+  // A model answer does not carry it (no sizing, no uncertainty: the ensemble's only).
+  EXPECT_FALSE(get(service.port(), "/api/predictions/BTC?model=cnn").body.contains("uncertainty"));
 }
 
 }  // namespace
