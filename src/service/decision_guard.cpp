@@ -32,7 +32,7 @@ decision::ModelBreaker& DecisionGuard::member(PairGuard& g, const std::string& m
   return it->second;
 }
 
-void DecisionGuard::on_resolved(const std::string& pair, const std::vector<std::pair<std::int64_t, bool>>& resolved,
+bool DecisionGuard::on_resolved(const std::string& pair, const std::vector<std::pair<std::int64_t, bool>>& resolved,
                                 const std::vector<ResolvedPrediction>& window, std::int64_t now_ms) {
   std::lock_guard lock(mutex_);
   PairGuard& g = pair_guard(pair);
@@ -40,19 +40,26 @@ void DecisionGuard::on_resolved(const std::string& pair, const std::vector<std::
   std::map<std::string, bool> names;
   for (const ResolvedPrediction& r : window)
     for (const auto& [name, p] : r.prediction.models) names[name] = true;
-  for (const auto& [name, _] : names) member(g, name).observe(member_outcomes(window, name, g.history), now_ms);
+  bool benched = false;
+  for (const auto& [name, _] : names) {
+    decision::ModelBreaker& b = member(g, name);
+    const bool was = b.benched();
+    b.observe(member_outcomes(window, name, g.history), now_ms);
+    benched = benched || (b.benched() && !was);
+  }
   g.ensemble.observe(g.history.resolved_outcomes());
   g.judged = true;
+  return benched;
 }
 
-void DecisionGuard::on_version(const std::string& pair, const std::string& model, int version,
+bool DecisionGuard::on_version(const std::string& pair, const std::string& model, int version,
                                const decision::RetrainCheck& check, std::int64_t candle_ts) {
   std::lock_guard lock(mutex_);
   PairGuard& g = pair_guard(pair);
   auto seen = g.versions.find(model);
-  if (seen != g.versions.end() && seen->second == version) return;
+  if (seen != g.versions.end() && seen->second == version) return false;
   g.versions[model] = version;
-  member(g, model).on_retrain(check, candle_ts);
+  return member(g, model).on_retrain(check, candle_ts);
 }
 
 BreakerGate DecisionGuard::gate(const std::string& pair) const {
@@ -123,6 +130,22 @@ std::map<std::string, GuardSummary> DecisionGuard::summary() const {
     }
   }
   return out;
+}
+
+nlohmann::json DecisionGuard::saved(const std::string& pair) const {
+  std::lock_guard lock(mutex_);
+  nlohmann::json out = nlohmann::json::object();
+  auto it = pairs_.find(pair);
+  if (it == pairs_.end()) return out;
+  for (const auto& [name, b] : it->second.members) out[name] = b.saved();
+  return out;
+}
+
+void DecisionGuard::restore(const std::string& pair, const nlohmann::json& saved) {
+  if (!saved.is_object()) throw std::invalid_argument("breaker states: not an object");
+  std::lock_guard lock(mutex_);
+  PairGuard& g = pair_guard(pair);
+  for (auto it = saved.begin(); it != saved.end(); ++it) member(g, it.key()).restore(it.value());
 }
 
 }  // namespace tbml

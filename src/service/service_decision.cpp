@@ -19,7 +19,7 @@ void Service::Impl::observe_breakers(HorizonTrack& t, const std::string& pair, c
   outcomes.reserve(resolved.size());
   for (const OutcomeUpdate& u : resolved) outcomes.emplace_back(u.candle_ts, u.outcome);
   try {
-    t.guard->on_resolved(pair, outcomes, t.tracker.window(pair), now);
+    if (t.guard->on_resolved(pair, outcomes, t.tracker.window(pair), now)) store_breakers(t, pair);
   } catch (const std::exception& e) {
     log->warn("{} h={}: circuit breakers not updated: {}", pair, t.horizon(), e.what());
   }
@@ -27,7 +27,7 @@ void Service::Impl::observe_breakers(HorizonTrack& t, const std::string& pair, c
 
 void Service::Impl::attach_decision(PredictionSnapshot& snapshot, const HorizonTrack& t,
                                     const PairEnsembleView& settings,
-                                    const std::map<std::string, bool>& calibrated) const {
+                                    const std::map<std::string, bool>& calibrated) {
   if (snapshot.models.empty() && !snapshot.base_rate_only) return;  // nothing is served
   const std::string& pair = snapshot.pair;
   DecisionGuard& guard = *t.guard;
@@ -36,9 +36,10 @@ void Service::Impl::attach_decision(PredictionSnapshot& snapshot, const HorizonT
     const auto type = parse_model_type(m.model);
     if (!type) continue;
     const ServingModel serving = t.registry.serving(pair, *type);
-    if (serving.model && serving.version == m.version)
-      guard.on_version(pair, m.model, m.version, retrain_check(m.version, serving.model->info().report),
-                       snapshot.data_timestamp);
+    if (serving.model && serving.version == m.version &&
+        guard.on_version(pair, m.model, m.version, retrain_check(m.version, serving.model->info().report),
+                         snapshot.data_timestamp))
+      store_breakers(t, pair);
   }
   const BreakerGate gate = guard.gate(pair);
   for (ModelPrediction& m : snapshot.models) {
@@ -62,6 +63,31 @@ void Service::Impl::attach_decision(PredictionSnapshot& snapshot, const HorizonT
     // A rule refusing its inputs must not stop the candle path; the answer says why there is no number.
     log->warn("{} h={}: no sizing: {}", pair, t.horizon(), e.what());
     snapshot.sizing = {{"position", nullptr}, {"zeroReason", "error"}, {"reason", e.what()}};
+  }
+}
+
+namespace {
+std::string breaker_kv_key(const std::string& pair, std::size_t horizon) {
+  return "breakers." + pair + ".h" + std::to_string(horizon);
+}
+}  // namespace
+
+void Service::Impl::store_breakers(const HorizonTrack& t, const std::string& pair) {
+  store(KvPut{breaker_kv_key(pair, t.horizon()), t.guard->saved(pair).dump(), now_ms()});
+}
+
+void Service::Impl::restore_breakers(const std::string& pair) {
+  Database* db = storage ? storage->db() : nullptr;
+  if (!db) return;
+  for (auto& [h, t] : tracks) {
+    const auto kv = db->get_kv(breaker_kv_key(pair, h));
+    if (!kv) continue;
+    try {
+      t->guard->restore(pair, nlohmann::json::parse(*kv));
+      log->info("{} h={}: circuit breaker states restored", pair, h);
+    } catch (const std::exception& e) {
+      log->warn("{} h={}: stored circuit breaker states ignored: {}", pair, h, e.what());
+    }
   }
 }
 

@@ -121,7 +121,11 @@ struct Service::Impl {
   // hold are set on the snapshot, then .uncertainty and .sizing of the served decision (configured
   // strategy and weights), and the served answer joins the signal monitor's history.
   void attach_decision(PredictionSnapshot& snapshot, const HorizonTrack& t, const PairEnsembleView& settings,
-                       const std::map<std::string, bool>& calibrated) const;
+                       const std::map<std::string, bool>& calibrated);
+  // The members' breaker states live in the kv table ("breakers.<pair>.h<h>"), written when a member is
+  // benched or re-admitted and read at start-up, so a restart does not re-admit a benched model.
+  void store_breakers(const HorizonTrack& t, const std::string& pair);
+  void restore_breakers(const std::string& pair);
   std::vector<std::string> decision_problems() const;  // for health: tripped breakers, signal alerts
   std::string decision_metrics() const;                // Prometheus families of the breakers and the monitor
 

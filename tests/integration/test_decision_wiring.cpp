@@ -186,6 +186,24 @@ TEST(DecisionWiring, BreakersBenchHoldAndDegradeHealthAcrossTheirFloors) {
     EXPECT_NE(after["lastRetrain"]["reason"].get<std::string>().find("does not re-admit"), std::string::npos)
         << after.dump();
   }
+
+  // A restart does not re-admit it: the breaker's state is stored and restored, and the stored model
+  // meets its breaker again with data that end before the outcomes that benched it.
+  ASSERT_EQ(request(port, "POST", "/api/storage/save", "{}").status, 200);
+  EXPECT_EQ(service.process().stop(), 0);
+  service.start();
+  ASSERT_TRUE(service.wait_healthy()) << service.log();
+  ASSERT_TRUE(wait_until(
+      [&] {
+        status = get(port, "/api/models/BTC/status");
+        return status.status == 200 && status.body["models"]["xgboost"]["trained"] == true;
+      },
+      std::chrono::seconds(60)))
+      << status.raw;
+  const nlohmann::json& restored = status.body["models"]["xgboost"]["breaker"];
+  EXPECT_EQ(restored["state"], "benched") << restored.dump();
+  EXPECT_NE(restored["reason"].get<std::string>().find("restored"), std::string::npos) << restored.dump();
+  EXPECT_EQ(restored["timesBenched"], 1) << restored.dump();
 }
 
 TEST(DecisionWiring, McDropoutIntervalOfANetworkMemberInTheAnswer) {

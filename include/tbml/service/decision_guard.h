@@ -44,12 +44,14 @@ class DecisionGuard {
 
   // After a batch of resolutions (candle ts, up): the outcomes join the served history, then every
   // member's breaker judges its predictions in the tracker's window (the base rate each was made
-  // against from the history) and the ensemble breaker the served probabilities.
-  void on_resolved(const std::string& pair, const std::vector<std::pair<std::int64_t, bool>>& resolved,
+  // against from the history) and the ensemble breaker the served probabilities. True when a member was
+  // benched (its state is worth storing).
+  bool on_resolved(const std::string& pair, const std::vector<std::pair<std::int64_t, bool>>& resolved,
                    const std::vector<ResolvedPrediction>& window, std::int64_t now_ms);
   // A member serving a version not seen before: its training report may re-admit it. `candle_ts` is the
   // pair's newest candle: from then on only outcomes of predictions on later candles count for it.
-  void on_version(const std::string& pair, const std::string& model, int version,
+  // True when it re-admitted the member.
+  bool on_version(const std::string& pair, const std::string& model, int version,
                   const decision::RetrainCheck& check, std::int64_t candle_ts);
   BreakerGate gate(const std::string& pair) const;
   // Each published answer; the monitor's report is recomputed with the newest candle as "now".
@@ -61,6 +63,11 @@ class DecisionGuard {
   nlohmann::json ensemble_json(const std::string& pair) const;  // EnsembleBreaker::to_json()
   nlohmann::json signals_json(const std::string& pair) const;   // SignalReport::to_json() (null: none)
   std::map<std::string, GuardSummary> summary() const;
+
+  // The members' breaker states (name -> ModelBreaker::saved()) for storage, and their restoration at
+  // start-up (throws std::invalid_argument on a malformed object).
+  nlohmann::json saved(const std::string& pair) const;
+  void restore(const std::string& pair, const nlohmann::json& saved);
 
  private:
   struct PairGuard {

@@ -85,6 +85,40 @@ TEST(DecisionGuard, ABenchedMemberComesBackOnlyAfterAPassingRetrainOnFreshData) 
   EXPECT_EQ(f.guard.model_json("BTC", "gru")["state"], "active");
 }
 
+TEST(DecisionGuard, SavedStatesRestoreABenchedMemberAfterARestart) {
+  Feed f;
+  f.run(40, false);
+  ASSERT_EQ(f.guard.gate("BTC").benched.count("gru"), 1u);
+  const nlohmann::json saved = f.guard.saved("BTC");
+  ASSERT_EQ(saved["gru"]["state"], "benched");
+  DecisionGuard fresh(breaker(), decision::SignalMonitorOptions{});
+  fresh.restore("BTC", saved);
+  EXPECT_EQ(fresh.gate("BTC").benched.count("gru"), 1u);
+  // The benched model loaded again from storage is seen as a new version, but its data are stale.
+  EXPECT_FALSE(fresh.on_version("BTC", "gru", 1, retrain_check(1, report(30 * kHour, 0.6)), 50 * kHour));
+  EXPECT_EQ(fresh.gate("BTC").benched.count("gru"), 1u);
+  EXPECT_TRUE(fresh.on_version("BTC", "gru", 2, retrain_check(2, report(50 * kHour, 0.6)), 50 * kHour));
+  EXPECT_TRUE(fresh.gate("BTC").benched.empty());
+  EXPECT_THROW(fresh.restore("BTC", nlohmann::json::array()), std::invalid_argument);
+}
+
+TEST(DecisionGuard, OnResolvedSaysWhenAMemberWasNewlyBenched) {
+  DecisionGuard g(breaker(), decision::SignalMonitorOptions{});
+  std::vector<ResolvedPrediction> window;
+  int newly = 0;
+  for (int hour = 1; hour <= 60; ++hour) {
+    const bool up = hour % 2 == 0;
+    g.record_served("BTC", decision::ServedRecord{hour * kHour, "HOLD", 0.5, 0.5, 0.0, std::nullopt});
+    ResolvedPrediction r;
+    r.prediction.candle_ts = hour * kHour;
+    r.prediction.models["gru"] = up ? 0.2 : 0.8;  // always wrong
+    r.outcome = up ? 1 : 0;
+    window.push_back(r);
+    newly += g.on_resolved("BTC", {{hour * kHour, up}}, window, 0) ? 1 : 0;
+  }
+  EXPECT_EQ(newly, 1);
+}
+
 PredictionSnapshot buy_snapshot() {
   PredictionSnapshot s;
   s.pair = "BTC";
