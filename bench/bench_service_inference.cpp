@@ -1,7 +1,8 @@
 // Inference cost with the service's real code paths: per model at batch 1 (one pair's latest window),
 // per model batched (one window per pair, and 256 windows), the ensemble recompute one pair pays per new
-// candle (run_models over its 4 models + the ensemble body serialised), all pairs recomputed, MC-dropout
-// samples (20 passes of one window, the networks only), and the
+// candle (run_models over its 4 models + the ensemble body serialised), the same with 20 MC-dropout
+// passes per network, all pairs recomputed, MC-dropout samples (20 passes of one window, the networks
+// only), and the
 // JSON of GET /api/predictions/:pair alone. Prints one JSON object.
 //   bench_service_inference --models DIR --csv BTC=a.csv,ETH=b.csv [--threads 1] [--repeats 300]
 // DIR is what `tbml train --out DIR` wrote (<DIR>/models/<PAIR>/<type>/v<N>). With --synthetic instead,
@@ -158,6 +159,14 @@ int main(int argc, char** argv) {
     // What one pair pays per new candle: its 4 models on the latest window, then the ensemble body.
     out["ensembleRecompute"] = time_us(repeats, [&] {
       PredictionSnapshot snap = run_models(first.models, first.window.data(), kSteps, width, meta);
+      ensemble_prediction_json(snap, Strategy::kWeighted, weights, response).dump();
+    });
+    // The same with MC dropout on (decision.uncertainty.mcDropoutPasses = 20): run_models also draws the
+    // networks' samples, which is what the service pays per candle when the interval is served.
+    PredictionMeta mc = meta;
+    mc.mc_dropout_passes = 20;
+    out["ensembleRecomputeMc20"] = time_us(std::max(10, repeats / 4), [&] {
+      PredictionSnapshot snap = run_models(first.models, first.window.data(), kSteps, width, mc);
       ensemble_prediction_json(snap, Strategy::kWeighted, weights, response).dump();
     });
     out["allPairsRecompute"] = time_us(std::max(10, repeats / 4), [&] {

@@ -48,6 +48,24 @@ nlohmann::json RealisedSkill::to_json() const {
   return j;
 }
 
+RealisedSkill RealisedSkill::from_json(const nlohmann::json& j) {
+  RealisedSkill s;
+  s.count = j.at("count").get<std::size_t>();
+  s.accuracy = j.at("accuracy").get<double>();
+  s.accuracy_low = j.at("accuracyInterval").at(0).get<double>();
+  s.accuracy_high = j.at("accuracyInterval").at(1).get<double>();
+  s.brier = j.at("brier").get<double>();
+  s.base_rate = j.at("baseRate").get<double>();
+  s.base_brier = j.at("baseBrier").get<double>();
+  s.skill_defined = j.contains("skill") && j["skill"].is_number();
+  if (s.skill_defined) {
+    s.skill = j["skill"].get<double>();
+    s.skill_low = j.at("skillInterval").at(0).get<double>();
+    s.skill_high = j.at("skillInterval").at(1).get<double>();
+  }
+  return s;
+}
+
 RealisedSkill realised_skill(const std::vector<ResolvedOutcome>& outcomes, const BreakerOptions& options) {
   RealisedSkill s;
   const std::size_t n = std::min(outcomes.size(), options.window);
@@ -166,6 +184,31 @@ nlohmann::json ModelBreaker::to_json() const {
   }
   if (!last_retrain_.is_null()) j["lastRetrain"] = last_retrain_;
   return j;
+}
+
+nlohmann::json ModelBreaker::saved() const {
+  nlohmann::json j{{"state", to_string(state_)},     {"reason", reason_},          {"countingSince", counting_since_},
+                   {"benchedAt", benched_at_},       {"benchedData", benched_data_}, {"timesBenched", times_benched_}};
+  if (times_benched_ > 0) j["benchedSkill"] = at_bench_.to_json();
+  return j;
+}
+
+void ModelBreaker::restore(const nlohmann::json& j) {
+  try {
+    const std::string state = j.at("state").get<std::string>();
+    if (state != "active" && state != "benched") throw std::invalid_argument("unknown state '" + state + "'");
+    ModelBreaker b(options_);
+    b.state_ = state == "benched" ? BreakerState::kBenched : BreakerState::kActive;
+    b.reason_ = j.at("reason").get<std::string>() + " (restored after a restart)";
+    b.counting_since_ = j.at("countingSince").get<std::int64_t>();
+    b.benched_at_ = j.at("benchedAt").get<std::int64_t>();
+    b.benched_data_ = j.at("benchedData").get<std::int64_t>();
+    b.times_benched_ = j.at("timesBenched").get<std::size_t>();
+    if (b.times_benched_ > 0) b.at_bench_ = RealisedSkill::from_json(j.at("benchedSkill"));
+    *this = std::move(b);
+  } catch (const nlohmann::json::exception& e) {
+    throw std::invalid_argument(std::string("breaker state: ") + e.what());
+  }
 }
 
 EnsembleBreaker::EnsembleBreaker(BreakerOptions options) : options_(options) { options_.validate(); }

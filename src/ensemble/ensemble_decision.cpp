@@ -21,7 +21,8 @@ nlohmann::json EnsembleDecision::edge_json() const {
           {"source", source},
           {"reason", reason},
           {"votingModels", voting},
-          {"modelsWithoutEdge", without_edge}};
+          {"modelsWithoutEdge", without_edge},
+          {"benchedModels", benched}};
 }
 
 EnsembleDecision decide(const PredictionSnapshot& snapshot, Strategy strategy, const WeightMap& weights,
@@ -31,14 +32,21 @@ EnsembleDecision decide(const PredictionSnapshot& snapshot, Strategy strategy, c
   EnsembleDecision d;
   std::vector<ModelVote> votes;
   std::string numbers;
+  bool edge_benched = false;
   for (const auto& m : snapshot.models) {
-    if (m.has_edge()) {
+    if (!m.benched.empty()) {
+      d.benched.push_back(m.model);
+      edge_benched = edge_benched || m.has_edge();
+    }
+    if (m.votes()) {
       votes.push_back(ModelVote{m.model, m.probability, weight_for(weights, m.model)});
       d.voting.push_back(m.model);
-    } else {
+    } else if (!m.has_edge()) {
       d.without_edge.push_back(m.model);
     }
-    if (m.edge) {
+    if (!m.benched.empty()) {
+      numbers += (numbers.empty() ? "" : "; ") + m.model + " benched by its circuit breaker";
+    } else if (m.edge) {
       numbers += fmt::format("{}{} Brier {:.4f} vs base rate {:.4f} (interval of the improvement [{:+.4f}, {:+.4f}])",
                              numbers.empty() ? "" : "; ", m.model, m.edge->model_brier, m.edge->base_brier,
                              m.edge->lower, m.edge->upper);
@@ -48,6 +56,12 @@ EnsembleDecision decide(const PredictionSnapshot& snapshot, Strategy strategy, c
   }
   if (votes.empty()) {
     d.source = "base-rate";
+    if (edge_benched) {
+      d.reason = fmt::format("every member with a real edge is benched by its circuit breaker ({}); the answer is the "
+                             "base rate of up-moves over {} candles ({:.4f} over {} windows)",
+                             numbers, snapshot.horizon, snapshot.base_rate, snapshot.base_rate_windows);
+      return d;
+    }
     d.probability = snapshot.base_rate;
     if (snapshot.models.empty()) {
       d.reason = fmt::format("{}; the answer is the base rate of up-moves over {} candles ({:.4f} over {} windows)",
@@ -87,6 +101,11 @@ EnsembleDecision decide(const PredictionSnapshot& snapshot, Strategy strategy, c
   d.signal = d.combined.signal;
   d.reason = fmt::format("{} of {} models have a real edge and vote ({}); the others are shown with weight 0{}",
                          votes.size(), snapshot.models.size(), numbers, stacking);
+  if (!snapshot.hold_reason.empty() && d.signal != "HOLD") {
+    d.signal = "HOLD";
+    d.held = true;
+    d.reason += "; signal " + d.combined.signal + " held: " + snapshot.hold_reason;
+  }
   return d;
 }
 

@@ -52,7 +52,7 @@ json ensemble_prediction_json(const PredictionSnapshot& snapshot, Strategy strat
   for (const auto& m : snapshot.models) {
     individual[m.model] = m.probability;
     confidences[m.model] = confidence_of(m.probability);
-    used_weights[m.model] = m.has_edge() ? weight_for(weights, m.model) : 0.0;
+    used_weights[m.model] = m.votes() ? weight_for(weights, m.model) : 0.0;
     versions[m.model] = m.version;
     edges[m.model] = member_edge_json(m);
   }
@@ -75,6 +75,12 @@ json ensemble_prediction_json(const PredictionSnapshot& snapshot, Strategy strat
     ens["votes"] = {{"up", 0}, {"down", 0}, {"neutral", 0}};
   }
   if (!snapshot.errors.empty()) ens["errors"] = snapshot.errors;
+  if (!d.benched.empty()) {
+    json benched = json::object();
+    for (const auto& m : snapshot.models)
+      if (!m.benched.empty()) benched[m.model] = m.benched;
+    ens["benched"] = std::move(benched);
+  }
   if (!weight_reason.empty()) ens["weightReason"] = weight_reason;
 
   json prediction = {{"prediction", d.probability},
@@ -116,8 +122,11 @@ json individual_prediction_json(const PredictionSnapshot& snapshot, const std::s
   const std::int64_t ts = or_now(response.timestamp);
   const double confidence = confidence_of(m->probability);
   const std::string direction = direction_of(m->probability);
-  // The model's own calibrated probability, labelled; without a real edge it never moves the signal.
-  const std::string signal = m->has_edge() ? signal_of(m->probability, confidence, options.signal_threshold) : "HOLD";
+  // The model's own calibrated probability, labelled; without a real edge, benched, or while the ensemble
+  // breaker holds every signal, it never moves the signal.
+  const std::string signal = m->votes() && snapshot.hold_reason.empty()
+                                 ? signal_of(m->probability, confidence, options.signal_threshold)
+                                 : "HOLD";
   json prediction = {{"prediction", m->probability},
                      {"confidence", confidence},
                      {"direction", direction},
@@ -125,6 +134,7 @@ json individual_prediction_json(const PredictionSnapshot& snapshot, const std::s
                      {"edge", m->has_edge() ? "real" : "none"},
                      {"edgeDetails", member_edge_json(*m)},
                      {"modelType", m->model},
+                     {"benched", m->benched.empty() ? json(nullptr) : json(m->benched)},
                      {"metadata",
                       {{"featureCount", snapshot.feature_count},
                        {"horizon", snapshot.horizon},
@@ -235,7 +245,7 @@ json models_compare_json(const ModelCompareView& v) {
     entry["agreesWithEnsemble"] = (m != nullptr && ens) ? json(direction_of(m->probability) == ens->direction)
                                                         : json(nullptr);
     entry["realisedAgreement"] = stats.agreement_count ? json(stats.agreement) : json(nullptr);
-    entry["weight"] = (m != nullptr && !m->has_edge()) ? 0.0 : weight_for(v.weights, name);
+    entry["weight"] = (m != nullptr && !m->votes()) ? 0.0 : weight_for(v.weights, name);
     if (m != nullptr) entry["edge"] = member_edge_json(*m);
     models[name] = std::move(entry);
   }

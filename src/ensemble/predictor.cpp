@@ -76,7 +76,30 @@ PredictionSnapshot run_models(const std::vector<ModelPtr>& models, const float* 
       snap.error_inference_us[name] = us;
       continue;
     }
-    snap.models.push_back(ModelPrediction{name, out[0], info.version, info.trained_at, us, info.report.edge});
+    ModelPrediction m;
+    m.model = name;
+    m.probability = out[0];
+    m.version = info.version;
+    m.trained_at = info.trained_at;
+    m.inference_us = us;
+    m.edge = info.report.edge;
+    if (meta.mc_dropout_passes > 0) {
+      // The interval is extra information: samples that fail or fall outside [0, 1] are dropped, the
+      // prediction itself stands.
+      const auto sample_start = std::chrono::steady_clock::now();
+      try {
+        if (auto s = model->predict_samples(window, meta.mc_dropout_passes)) {
+          bool ok = !s->empty();
+          for (double v : *s) ok = ok && std::isfinite(v) && v >= 0.0 && v <= 1.0;
+          if (ok) m.samples = std::move(*s);
+        }
+      } catch (const std::exception&) {
+        m.samples.clear();
+      }
+      m.samples_us = micros_since(sample_start);
+      if (m.samples.empty()) m.samples_us = 0.0;
+    }
+    snap.models.push_back(std::move(m));
   }
   snap.total_us = micros_since(all_start);
   return snap;

@@ -36,7 +36,7 @@ std::optional<WeightDecision> HorizonTrack::refit(const std::string& pair, const
   std::vector<std::string> voting;
   if (SnapshotPtr snap = snapshots.get(pair))
     for (const auto& m : snap->models)
-      if (m.has_edge()) voting.push_back(m.model);
+      if (m.votes()) voting.push_back(m.model);
   auto fit = std::make_shared<const StackedFit>(fit_stacked(tracker.window(pair), voting));
   {
     std::unique_lock lock(mutex_);

@@ -11,6 +11,7 @@
 #include "tbml/features/feature_pipeline.h"
 #include "tbml/market/candle_csv.h"
 #include "tbml/service/api_error.h"
+#include "tbml/service/decision_wiring.h"
 #include "tbml/training/model_io.h"
 #include "tbml/training/dataset.h"
 #include "tbml/training/tree_trainer.h"
@@ -41,7 +42,11 @@ Service::Impl::Impl(ServiceOptions o)
       cfg(options.config),
       market(std::make_shared<MarketData>(options.config.market.buffer_capacity, options.config.ml.reference_pair)) {
   shards = ShardRule(cfg.cluster.replicas, cfg.cluster.ordinal, cfg.cluster.peer_url_template);
-  for (std::size_t h : cfg.ml.horizons) tracks.emplace(h, std::make_unique<HorizonTrack>(h, tracker_options(cfg)));
+  for (std::size_t h : cfg.ml.horizons) {
+    auto t = std::make_unique<HorizonTrack>(h, tracker_options(cfg));
+    t->guard = std::make_unique<DecisionGuard>(breaker_options(cfg.decision, h), monitor_options(cfg.decision));
+    tracks.emplace(h, std::move(t));
+  }
   if (!tracks.count(cfg.ml.horizon)) throw ConfigError("ml.horizons must include ml.horizon");
   EnsembleDefaults defaults;
   defaults.strategy = parse_strategy(cfg.ensemble.strategy);
@@ -83,6 +88,7 @@ void Service::Impl::resolve_outcomes(HorizonTrack& t, const PairState& state, co
   // Predictions whose horizon has now passed, and realised skill moving this horizon's weights.
   const std::vector<OutcomeUpdate> resolved = t.resolve(pair, fresh, now);
   for (const auto& u : resolved) store(u);
+  observe_breakers(t, pair, resolved, now);
   if (!resolved.empty()) update_dynamic_weights(pair, t);
   if (!t.volatility) return;
   const Series recent = state.copy_series(std::min<std::size_t>(state.size(), 4 * t.horizon() + 600));
@@ -137,6 +143,7 @@ SnapshotPtr Service::Impl::refresh_prediction(const std::string& pair, HorizonTr
   meta.pair = pair;
   meta.data_timestamp = data_ts;
   meta.horizon = t.horizon();
+  meta.mc_dropout_passes = cfg.decision.mc_dropout_passes;
   auto snapshot = std::make_shared<PredictionSnapshot>(run_models(models, window.data(), rows, width, meta));
   if (models.empty()) {
     snapshot->base_rate_only = true;
@@ -158,7 +165,7 @@ SnapshotPtr Service::Impl::refresh_prediction(const std::string& pair, HorizonTr
   }
   for (const auto& m : snapshot->models) metrics.observe_inference(m.model, m.inference_us / 1e6);
   PairEnsembleView settings = ensemble_view(pair, t);
-  attach_sizing(*snapshot, t, settings, calibrated);
+  attach_decision(*snapshot, t, settings, calibrated);
   t.snapshots.publish(snapshot);
 
   if (record && !snapshot->models.empty()) {

@@ -114,9 +114,20 @@ struct Service::Impl {
   nlohmann::json volatility_json(HorizonTrack& t, const std::string& pair, const Series& history, bool record);
 
   // ---- the decision stage (service_decision.cpp) ----
-  // Sets snapshot.sizing (and .uncertainty) from the served decision (configured strategy and weights), before publishing.
-  void attach_sizing(PredictionSnapshot& snapshot, const HorizonTrack& t, const PairEnsembleView& settings,
-                     const std::map<std::string, bool>& calibrated) const;
+  // After a batch of resolutions: the circuit breakers judge the track's window.
+  void observe_breakers(HorizonTrack& t, const std::string& pair, const std::vector<OutcomeUpdate>& resolved,
+                        std::int64_t now);
+  // Before publishing: new member versions meet their breaker, benched members and the ensemble breaker's
+  // hold are set on the snapshot, then .uncertainty and .sizing of the served decision (configured
+  // strategy and weights), and the served answer joins the signal monitor's history.
+  void attach_decision(PredictionSnapshot& snapshot, const HorizonTrack& t, const PairEnsembleView& settings,
+                       const std::map<std::string, bool>& calibrated);
+  // The members' breaker states live in the kv table ("breakers.<pair>.h<h>"), written when a member is
+  // benched or re-admitted and read at start-up, so a restart does not re-admit a benched model.
+  void store_breakers(const HorizonTrack& t, const std::string& pair);
+  void restore_breakers(const std::string& pair);
+  std::vector<std::string> decision_problems() const;  // for health: tripped breakers, signal alerts
+  std::string decision_metrics() const;                // Prometheus families of the breakers and the monitor
 
   // ---- ensemble settings ----
   PairEnsembleView ensemble_view(const std::string& pair, const HorizonTrack& t) const;

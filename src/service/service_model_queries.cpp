@@ -91,6 +91,10 @@ nlohmann::json Service::model_status(const std::string& pair, const std::optiona
   const HorizonTrack& t = impl_->requested_track(horizon);
   nlohmann::json body = t.registry.status_json(pair);
   body["horizon"] = t.horizon();
+  // Each model's circuit breaker: state, reason and the realised numbers it judged (docs/decision.md).
+  if (body.contains("models") && body["models"].is_object())
+    for (auto it = body["models"].begin(); it != body["models"].end(); ++it)
+      it.value()["breaker"] = t.guard->model_json(pair, it.key());
   body["enabledModels"] = impl_->enabled_names();
   body["featureCount"] = FeaturePipeline::width();
   body["featureVersion"] = FeaturePipeline::version();
@@ -160,6 +164,10 @@ nlohmann::json Service::ensemble_stats(const std::string& pair, const std::optio
   v.options.signal_threshold = d.cfg.ensemble.signal_threshold;
   nlohmann::json body = ensemble_stats_json(v);
   body["horizon"] = t.horizon();
+  // The circuit breakers and the signal monitor of this horizon (docs/decision.md).
+  body["breaker"] = t.guard->ensemble_json(pair);
+  body["memberBreakers"] = t.guard->members_json(pair);
+  body["signals"] = t.guard->signals_json(pair);
   if (s.stacked) {
     body["stacked"] = {{"fitted", s.stacked->model.has_value()},
                        {"reason", s.stacked->reason},

@@ -141,6 +141,9 @@ nlohmann::json Service::health() const {
   if (d.storage) storage["details"] = d.storage->health().to_json();
   storage["baseDir"] = d.cfg.storage.base_dir;
 
+  // A tripped ensemble breaker or a signal alert degrades health, with the reason (docs/decision.md).
+  const std::vector<std::string> decision_problems = d.decision_problems();
+  problems.insert(problems.end(), decision_problems.begin(), decision_problems.end());
   std::string status = problems.empty() ? "healthy" : "degraded";
   return {{"status", status},
           {"service", "tbml"},
@@ -155,6 +158,7 @@ nlohmann::json Service::health() const {
           {"storage", storage},
           {"cluster", {{"replicas", d.shards.replicas()}, {"ordinal", d.shards.ordinal()},
                        {"peerUrlTemplate", d.shards.peer_url_template()}}},
+          {"decision", {{"problems", decision_problems}}},
           {"timestamp", now}};
 }
 
@@ -270,6 +274,7 @@ nlohmann::json Service::prediction(const std::string& pair, const PredictionQuer
   if (!single) {
     body["sizing"] = snap->sizing;
     body["uncertainty"] = snap->uncertainty;
+    body["breaker"] = snap->breaker;
   }
   body["horizon"] = t.horizon();
   body["horizons"] = d.horizons_json(pair);

@@ -63,6 +63,7 @@ void Service::Impl::restore_state() {
         }
       }
       for (auto& [h, t] : tracks) update_dynamic_weights(pair, *t);
+      restore_breakers(pair);
     }
   } catch (const std::exception& e) {
     log->error("restoring state from storage failed: {}", e.what());

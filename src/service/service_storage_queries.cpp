@@ -107,6 +107,7 @@ std::string Service::metrics_text() const {
       }
     }
   }
+  os << d.decision_metrics();
   os << "# HELP tbml_uptime_seconds Seconds since start.\n# TYPE tbml_uptime_seconds gauge\n"
      << "tbml_uptime_seconds " << static_cast<double>(now_ms() - d.started_at_ms) / 1000.0 << "\n";
   return os.str();

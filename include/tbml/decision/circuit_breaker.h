@@ -48,6 +48,7 @@ struct RealisedSkill {
   bool skill_defined = false;  // false when the base-rate forecasts were exactly right (base Brier 0)
   double skill = 0.0, skill_low = 0.0, skill_high = 0.0;
   nlohmann::json to_json() const;
+  static RealisedSkill from_json(const nlohmann::json& j);  // the inverse of to_json()
 };
 
 // Scores the newest `options.window` of `outcomes` (oldest first). Throws std::invalid_argument on a
@@ -85,6 +86,12 @@ class ModelBreaker {
   const std::string& reason() const { return reason_; }
   std::size_t times_benched() const { return times_benched_; }
   nlohmann::json to_json() const;  // {"state","reason","benchedAt","benchedSkill","latest","countingSince",...}
+  // What survives a restart: the state, the verdict and its numbers, the counters. restore() puts them
+  // into a fresh breaker, so a restart does not re-admit a benched model (its stored version meets
+  // on_retrain again with data that ends before the outcomes that benched it). Throws
+  // std::invalid_argument on a malformed object.
+  nlohmann::json saved() const;
+  void restore(const nlohmann::json& saved);
 
  private:
   BreakerOptions options_;

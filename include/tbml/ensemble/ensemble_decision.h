@@ -26,9 +26,14 @@ struct EnsembleDecision {
   std::string source;           // "ensemble" or "base-rate"
   std::string reason;           // why these members voted, with the numbers
   std::vector<std::string> voting, without_edge;
-  nlohmann::json edge_json() const;  // {"edge","reason","source","votingModels","modelsWithoutEdge"}
+  std::vector<std::string> benched;  // members with an edge that their circuit breaker benched (weight 0)
+  bool held = false;                 // the ensemble breaker turned the signal to HOLD
+  // {"edge","reason","source","votingModels","modelsWithoutEdge","benchedModels"}
+  nlohmann::json edge_json() const;
 };
 
+// Members benched by their circuit breaker (ModelPrediction::benched) do not vote; while the snapshot's
+// hold_reason is set the signal is HOLD (probability and direction unchanged: they are still scored).
 // Throws std::invalid_argument only on an empty snapshot (callers check first). `stacked` is the pair's
 // fitted meta-learner for Strategy::kStacked; without one over exactly the voting members, the weighted
 // rule answers and the reason says so.

@@ -25,7 +25,15 @@ struct ModelPrediction {
   std::int64_t trained_at = 0;  // epoch ms
   double inference_us = 0.0;    // wall time of this model's predict() call
   std::optional<DirectionEdge> edge;  // from its training report; absent (old model): no edge
+  // MC-dropout samples of P(up) drawn when the models ran (empty: off, or a model without dropout), and
+  // the wall time they took.
+  std::vector<double> samples;
+  double samples_us = 0.0;
+  // Set by the service when the member's circuit breaker has benched it (the breaker's reason): it is
+  // shown but does not vote, whatever its edge.
+  std::string benched;
   bool has_edge() const { return edge && edge->real(); }
+  bool votes() const { return has_edge() && benched.empty(); }
 };
 
 struct PredictionSnapshot {
@@ -51,7 +59,11 @@ struct PredictionSnapshot {
   // The position sizing of the served decision (decision::Sizing::to_json() plus "strategy"), set by the
   // service before publishing; null when not computed.
   nlohmann::json sizing;
-  nlohmann::json uncertainty;  // {"memberSpread"}, set by the service alike
+  nlohmann::json uncertainty;  // {"memberSpread", "mcDropout"}, set by the service alike
+  // Non-empty while the pair's ensemble circuit breaker is tripped: why every signal is HOLD. Set by the
+  // service before publishing, with `breaker` (the ensemble breaker's state) for the answer.
+  std::string hold_reason;
+  nlohmann::json breaker;
 
   const ModelPrediction* find(const std::string& model) const {
     for (const auto& m : models) {

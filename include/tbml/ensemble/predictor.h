@@ -17,6 +17,9 @@ struct PredictionMeta {
   std::int64_t data_timestamp = 0;  // timestamp of the candle of the window's last row
   std::size_t horizon = 5;
   std::int64_t computed_at = 0;  // epoch ms; 0 = now
+  // MC-dropout passes per network (decision.uncertainty.mcDropoutPasses; 0: none). Drawn here, on the
+  // candle path, so a request never runs a model; a model without dropout draws none.
+  std::size_t mc_dropout_passes = 0;
 };
 
 // `window` is `rows` x `width` raw floats, row-major (the latest sequence of feature rows). A model whose

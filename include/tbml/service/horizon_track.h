@@ -18,6 +18,7 @@
 #include "tbml/ensemble/stacked.h"
 #include "tbml/ensemble/weights.h"
 #include "tbml/models/model_registry.h"
+#include "tbml/service/decision_guard.h"
 #include "tbml/storage/records.h"
 #include "tbml/volatility/volatility_serving.h"
 
@@ -44,6 +45,7 @@ class HorizonTrack {
   SnapshotStore snapshots;
   OutcomeTracker tracker;
   std::unique_ptr<volatility::VolatilityServing> volatility;  // set at start-up; null when not running
+  std::unique_ptr<DecisionGuard> guard;  // circuit breakers and signal monitor; set by the Service's constructor
 
   // The configured settings with this horizon's realised-skill decision and stacked fit.
   PairEnsembleView view(const std::string& pair, const PairEnsembleSettings& configured) const;

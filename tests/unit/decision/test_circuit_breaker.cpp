@@ -158,3 +158,28 @@ TEST(CircuitBreaker, ValidatesOptions) {
   o.accuracy_floor = 1.5;
   EXPECT_THROW(o.validate(), std::invalid_argument);
 }
+
+TEST(CircuitBreaker, ABenchedStateSurvivesARestartAndStillNeedsAPassingRetrain) {
+  ModelBreaker b(options());
+  b.observe(outcomes(60, false), 5000);
+  ASSERT_TRUE(b.benched());
+  const nlohmann::json saved = b.saved();
+  ModelBreaker restored(options());
+  restored.restore(saved);
+  EXPECT_TRUE(restored.benched());
+  EXPECT_EQ(restored.times_benched(), 1u);
+  EXPECT_EQ(restored.to_json()["benchedSkill"], b.to_json()["benchedSkill"]);
+  EXPECT_EQ(restored.to_json()["benchedAt"], 5000);
+  // Good outcomes do not bring it back; the model it benched, loaded again, is no fresh retrain.
+  restored.observe(outcomes(60, true, 100), 6000);
+  EXPECT_TRUE(restored.benched());
+  EXPECT_FALSE(restored.on_retrain(passing(60), 6000));
+  EXPECT_TRUE(restored.on_retrain(passing(61), 6000));
+  // An active state round-trips as well, and garbage is refused.
+  ModelBreaker again(options());
+  again.restore(restored.saved());
+  EXPECT_FALSE(again.benched());
+  EXPECT_EQ(again.times_benched(), 1u);
+  EXPECT_THROW(again.restore(nlohmann::json{{"state", "sleeping"}}), std::invalid_argument);
+  EXPECT_THROW(again.restore(nlohmann::json::object()), std::invalid_argument);
+}

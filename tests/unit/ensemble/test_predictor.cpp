@@ -147,3 +147,46 @@ TEST(SnapshotStore, ConcurrentPublishAndReadSeeWholeSnapshots) {
   writer.join();
   EXPECT_EQ(store.get("BTC")->data_timestamp, 1999);
 }
+
+namespace {
+
+// A network stand-in whose MC-dropout passes return given samples (or throw).
+class SamplingModel : public FakeModel {
+ public:
+  SamplingModel(ModelType type, std::vector<double> samples, bool fail = false)
+      : FakeModel(type, [](const float*, std::size_t batch) { return std::vector<double>(batch, 0.6); }),
+        samples_(std::move(samples)), fail_(fail) {}
+  std::optional<std::vector<double>> predict_samples(const float*, std::size_t passes) const override {
+    last_passes = passes;
+    if (fail_) throw std::runtime_error("sampling failed");
+    return samples_;
+  }
+  mutable std::size_t last_passes = 0;
+
+ private:
+  std::vector<double> samples_;
+  bool fail_;
+};
+
+}  // namespace
+
+TEST(Predictor, DrawsMcDropoutSamplesWhenAskedAndOnlyThen) {
+  auto lstm = std::make_shared<SamplingModel>(ModelType::kLstm, std::vector<double>{0.55, 0.6, 0.65});
+  auto gru = std::make_shared<SamplingModel>(ModelType::kGru, std::vector<double>{0.5, 1.5});  // invalid sample
+  auto cnn = std::make_shared<SamplingModel>(ModelType::kCnn, std::vector<double>{}, true);
+  auto trees = fixed(ModelType::kXgboost, 0.4);  // no dropout: predict_samples is nullopt
+  PredictionMeta m = meta();
+  const PredictionSnapshot off = run_models({lstm}, kWindow.data(), 3, 2, m);
+  EXPECT_TRUE(off.models[0].samples.empty());
+  EXPECT_EQ(lstm->last_passes, 0u);  // not even asked
+  m.mc_dropout_passes = 3;
+  const PredictionSnapshot s = run_models({lstm, gru, cnn, trees}, kWindow.data(), 3, 2, m);
+  ASSERT_EQ(s.models.size(), 4u);  // the prediction stands whatever the sampling did
+  EXPECT_EQ(lstm->last_passes, 3u);
+  EXPECT_EQ(s.models[0].samples, (std::vector<double>{0.55, 0.6, 0.65}));
+  EXPECT_GE(s.models[0].samples_us, 0.0);
+  EXPECT_TRUE(s.models[1].samples.empty());
+  EXPECT_TRUE(s.models[2].samples.empty());
+  EXPECT_TRUE(s.models[3].samples.empty());
+  EXPECT_DOUBLE_EQ(s.models[2].probability, 0.6);
+}

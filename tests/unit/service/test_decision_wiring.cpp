@@ -121,6 +121,71 @@ TEST(DecisionWiring, MemberSpreadOfTheSnapshot) {
   EXPECT_EQ(u["members"], 2);
   EXPECT_NEAR(u["mean"].get<double>(), 0.5, 1e-12);
   EXPECT_NEAR(u["std"].get<double>(), 0.1, 1e-12);
+  EXPECT_TRUE(uncertainty_json(snap)["mcDropout"].empty());  // no member drew samples
+}
+
+TEST(DecisionWiring, McDropoutIntervalsOfTheMembersThatDrewSamples) {
+  PredictionSnapshot snap;
+  ModelPrediction lstm, trees;
+  lstm.model = "lstm";
+  lstm.probability = 0.6;
+  lstm.samples = {0.5, 0.6, 0.7, 0.8, 0.4};
+  lstm.samples_us = 1500.0;
+  trees.model = "xgboost";
+  trees.probability = 0.55;
+  snap.models = {lstm, trees};
+  const nlohmann::json mc = uncertainty_json(snap, 0.5)["mcDropout"];
+  ASSERT_TRUE(mc.contains("lstm"));
+  EXPECT_FALSE(mc.contains("xgboost"));
+  EXPECT_EQ(mc["lstm"]["passes"], 5);
+  EXPECT_DOUBLE_EQ(mc["lstm"]["level"].get<double>(), 0.5);
+  EXPECT_NEAR(mc["lstm"]["mean"].get<double>(), 0.6, 1e-12);
+  EXPECT_NEAR(mc["lstm"]["lower"].get<double>(), 0.5, 1e-12);  // quantile 0.25 of 0.4 … 0.8
+  EXPECT_NEAR(mc["lstm"]["upper"].get<double>(), 0.7, 1e-12);
+  EXPECT_DOUBLE_EQ(mc["lstm"]["costUs"].get<double>(), 1500.0);
+}
+
+TEST(DecisionWiring, BreakerAndMonitorOptionsFollowConfig) {
+  DecisionConfig c;
+  c.breaker_window = 120;
+  c.breaker_min_outcomes = 30;
+  c.accuracy_floor = 0.45;
+  c.skill_floor = -0.1;
+  c.ensemble_skill_floor = -0.05;
+  c.window_hours = 12;
+  c.long_window_hours = 48;
+  c.share_bound = 0.7;
+  c.share_tolerance = 0.1;
+  c.min_resolved = 5;
+  const decision::BreakerOptions b = breaker_options(c, 24);
+  EXPECT_EQ(b.window, 120u);
+  EXPECT_EQ(b.min_outcomes, 30u);
+  EXPECT_DOUBLE_EQ(b.accuracy_floor, 0.45);
+  EXPECT_DOUBLE_EQ(b.skill_floor, -0.1);
+  EXPECT_DOUBLE_EQ(b.ensemble_skill_floor, -0.05);
+  EXPECT_EQ(b.horizon, 24u);
+  const decision::SignalMonitorOptions m = monitor_options(c);
+  EXPECT_EQ(m.short_window_ms, 12LL * 3600 * 1000);
+  EXPECT_EQ(m.long_window_ms, 48LL * 3600 * 1000);
+  EXPECT_DOUBLE_EQ(m.share_bound, 0.7);
+  EXPECT_DOUBLE_EQ(m.tolerance, 0.1);
+  EXPECT_EQ(m.min_resolved, 5u);
+}
+
+TEST(DecisionWiring, RetrainCheckFromTheTestPartOfTheReport) {
+  TrainingReport r;
+  r.data_to = 1795215000000;
+  r.test.samples = 250;
+  r.test.accuracy = 0.53;
+  r.test.brier = 0.245;
+  r.test.base_rate = 0.48;
+  const decision::RetrainCheck c = retrain_check(7, r);
+  EXPECT_EQ(c.version, 7);
+  EXPECT_EQ(c.data_to, 1795215000000);
+  EXPECT_EQ(c.test_samples, 250u);
+  EXPECT_DOUBLE_EQ(c.test_accuracy, 0.53);
+  EXPECT_DOUBLE_EQ(c.test_brier, 0.245);
+  EXPECT_DOUBLE_EQ(c.test_base_rate, 0.48);
 }
 
 }  // namespace
