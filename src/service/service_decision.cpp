@@ -14,10 +14,11 @@ void Service::Impl::attach_sizing(PredictionSnapshot& snapshot, const HorizonTra
                                   const std::map<std::string, bool>& calibrated) const {
   if (snapshot.models.empty() && !snapshot.base_rate_only) return;  // nothing is served: no sizing
   snapshot.uncertainty = uncertainty_json(snapshot);
-  CombineOptions co;
-  co.signal_threshold = cfg.ensemble.signal_threshold;
   try {
-    const EnsembleDecision d = decide(snapshot, settings.strategy, settings.decision.weights, co, settings.stacked.get());
+    // The served decision, combined once into the snapshot (combine_and_publish) before sizing.
+    const EnsembleDecision* served = snapshot.ensemble.served_decision();
+    if (served == nullptr) throw std::runtime_error("the ensemble was not combined");
+    const EnsembleDecision& d = *served;
     const decision::Sizing s = decision_sizing(d, d.signal, calibrated, t.tracker.window(snapshot.pair),
                                                snapshot.volatility, t.horizon(), sizing_options(cfg.decision));
     snapshot.sizing = s.to_json();

@@ -75,7 +75,8 @@ struct Service::Impl {
 
   std::unique_ptr<EnsembleSettings> ensemble_config;  // shared by the horizons
 
-  // Serialises the per-candle prediction path per pair (poller thread vs. a freshly published model).
+  // Serialises building and publishing snapshots (the poller's candle path, a freshly published model,
+  // new ensemble settings), so an older snapshot never replaces a newer one. Read routes never take it.
   std::mutex predict_mutex;
 
   // ---- background scheduler: auto-training and periodic retraining (retention runs in Storage) ----
@@ -110,6 +111,13 @@ struct Service::Impl {
   // outcomes when `record`.
   SnapshotPtr refresh_prediction(const std::string& pair, HorizonTrack& t, bool record);
   void refresh_all(const std::string& pair, bool record);  // every horizon
+  // Combines the snapshot once for every strategy with `settings`, sizes the served decision and
+  // publishes it (caller holds predict_mutex).
+  void combine_and_publish(const std::shared_ptr<PredictionSnapshot>& snapshot, HorizonTrack& t,
+                           const PairEnsembleView& settings);
+  // The published snapshot combined again with the current ensemble settings, without running a model
+  // (after the settings changed through the API).
+  void recombine(const std::string& pair, HorizonTrack& t);
   // The pair's volatility forecast at the horizon on the latest candle as served JSON; stores it when `record`.
   nlohmann::json volatility_json(HorizonTrack& t, const std::string& pair, const Series& history, bool record);
 

@@ -157,7 +157,6 @@ nlohmann::json Service::ensemble_stats(const std::string& pair, const std::optio
   v.min_outcomes = d.cfg.ensemble.min_outcomes;
   v.stats = t.tracker.stats(pair, s.strategy);
   v.snapshot = t.snapshots.get(pair);
-  v.options.signal_threshold = d.cfg.ensemble.signal_threshold;
   nlohmann::json body = ensemble_stats_json(v);
   body["horizon"] = t.horizon();
   if (s.stacked) {
@@ -219,7 +218,10 @@ nlohmann::json Service::set_weights(const std::string& pair, const nlohmann::jso
   }
   if (req.weights) d.ensemble_config->set_weights(pair, *req.weights);
   if (req.strategy) d.ensemble_config->set_strategy(pair, *req.strategy);
-  for (auto& [h, t] : d.tracks) d.update_dynamic_weights(pair, *t);
+  for (auto& [h, t] : d.tracks) {
+    d.update_dynamic_weights(pair, *t);
+    d.recombine(pair, *t);  // the published answers follow the new settings at once, no model runs
+  }
   s = d.ensemble_view(pair, d.default_track());
   const std::int64_t now = now_ms();
   d.store(WeightChange{0, pair, now, to_string(s.strategy), s.configured, "set through the API"});

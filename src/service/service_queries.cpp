@@ -232,13 +232,14 @@ nlohmann::json Service::prediction(const std::string& pair, const PredictionQuer
   Impl& d = *impl_;
   d.require_pair(pair);
   HorizonTrack& t = d.requested_track(query.horizon);
-  PairEnsembleView settings = d.ensemble_view(pair, t);
-  Strategy strategy = require_strategy(query.strategy, settings.strategy);
+  std::optional<Strategy> asked;
+  if (query.strategy) asked = require_strategy(query.strategy, Strategy::kWeighted);
   std::optional<std::string> single;
   if (query.model) single = to_string(require_model_type(*query.model));
 
-  // Snapshots are published on every new candle and whenever a training run settles: a request only
-  // serialises one, it never runs a model.
+  // Snapshots are published, combined for every strategy, on every new candle, whenever a training run
+  // settles and when the ensemble settings change: a request only serialises one. It never runs a model
+  // and never combines, and takes no lock but the snapshot store's reader lock.
   SnapshotPtr snap = t.snapshots.get(pair);
   const bool base_rate_answer = snap && snap->models.empty() && snap->base_rate_only && !single && query.ensemble;
   if (!snap || (snap->models.empty() && !base_rate_answer)) {
@@ -260,8 +261,7 @@ nlohmann::json Service::prediction(const std::string& pair, const PredictionQuer
   nlohmann::json body;
   try {
     body = single ? individual_prediction_json(*snap, *single, meta, co)
-                  : ensemble_prediction_json(*snap, strategy, settings.decision.weights, meta, co,
-                                             settings.decision.reason, settings.stacked.get());
+                  : ensemble_prediction_json(*snap, asked.value_or(snap->ensemble.served), meta);
   } catch (const NoPredictionError& e) {
     throw unavailable("Models not ready", e.what(),
                       {{"pair", pair}, {"horizon", t.horizon()}, {"errors", e.errors()}, {"training", d.training_state(pair, t)}});

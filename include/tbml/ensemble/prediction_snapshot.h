@@ -1,7 +1,7 @@
 #pragma once
-// The result of running a pair's models once on its latest window. Immutable once published: HTTP
-// handlers share it as std::shared_ptr<const PredictionSnapshot> and only serialise it, so a request
-// never runs a model.
+// The result of running a pair's models once on its latest window, combined once into the ensemble's
+// answers. Immutable once published: HTTP handlers share it as std::shared_ptr<const PredictionSnapshot>
+// and only serialise it, so a request never runs a model and never recombines.
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tbml/ensemble/served_ensemble.h"
 #include "tbml/models/edge.h"
 
 namespace tbml {
@@ -25,6 +26,7 @@ struct ModelPrediction {
   std::int64_t trained_at = 0;  // epoch ms
   double inference_us = 0.0;    // wall time of this model's predict() call
   std::optional<DirectionEdge> edge;  // from its training report; absent (old model): no edge
+  bool calibration_checked = false;   // its held-out calibration check passed (for sizing)
   bool has_edge() const { return edge && edge->real(); }
 };
 
@@ -52,6 +54,9 @@ struct PredictionSnapshot {
   // service before publishing; null when not computed.
   nlohmann::json sizing;
   nlohmann::json uncertainty;  // {"memberSpread"}, set by the service alike
+  // The members combined once for every strategy a request can name (combine_snapshot), set before
+  // publishing; the routes serialise it and never combine again.
+  ServedEnsemble ensemble;
 
   const ModelPrediction* find(const std::string& model) const {
     for (const auto& m : models) {
