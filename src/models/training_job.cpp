@@ -11,18 +11,6 @@
 
 namespace tbml {
 
-std::string to_string(JobStatus status) {
-  switch (status) {
-    case JobStatus::kQueued: return "queued";
-    case JobStatus::kRunning: return "running";
-    case JobStatus::kSucceeded: return "succeeded";
-    case JobStatus::kRejected: return "rejected";
-    case JobStatus::kFailed: return "failed";
-    case JobStatus::kCancelled: return "cancelled";
-  }
-  return "unknown";
-}
-
 std::string to_string(JobReason reason) {
   switch (reason) {
     case JobReason::kManual: return "manual";

@@ -81,7 +81,7 @@ nlohmann::json Service::training_queue() const {
 Reply Service::cancel_job(const std::string& id) {
   if (id.size() > 64) throw bad_request("Invalid job id");
   if (!impl_->lifecycle->queue().job(id)) throw not_found("Job not found", "No training job " + id, {{"id", id}});
-  if (!impl_->lifecycle->queue().cancel(id))
+  if (!impl_->lifecycle->cancel(id))
     throw ApiError(409, "Job finished", "Training job " + id + " has already finished", {{"id", id}});
   return Reply{200, {{"id", id}, {"cancelled", true}, {"timestamp", now_ms()}}};
 }

@@ -24,11 +24,11 @@
 #include <nlohmann/json.hpp>
 
 #include "tbml/models/model.h"
+#include "tbml/models/version_state.h"
 
 namespace tbml {
 
-enum class JobStatus { kQueued, kRunning, kSucceeded, kRejected, kFailed, kCancelled };
-std::string to_string(JobStatus status);  // "queued", "running", "succeeded", ...
+// JobStatus is one view of a model version's state machine (models/version_state.h).
 
 // Why a job exists. Cooldown applies only to the automatic ones (auto: no model, periodic).
 enum class JobReason { kManual, kAutoNoModel, kPeriodic, kRebuild, kRetry };
