@@ -30,7 +30,7 @@ void Service::Impl::attach_sizing(PredictionSnapshot& snapshot, const HorizonTra
   }
 }
 
-nlohmann::json Service::sizing(const std::string& pair, const std::optional<std::string>& horizon) const {
+Reply Service::sizing(const std::string& pair, const std::optional<std::string>& horizon) const {
   Impl& d = *impl_;
   d.require_pair(pair);
   const HorizonTrack& t = d.requested_track(horizon);
@@ -41,11 +41,11 @@ nlohmann::json Service::sizing(const std::string& pair, const std::optional<std:
     throw unavailable("Models not ready",
                       "No served decision to size for " + pair + " at horizon " + std::to_string(t.horizon()) + " yet", ctx);
   }
-  return {{"pair", pair},
+  return Reply::of({{"pair", pair},
           {"horizon", t.horizon()},
           {"timestamp", now_ms()},
           {"dataTimestamp", snap->data_timestamp},
-          {"sizing", snap->sizing}};
+          {"sizing", snap->sizing}});
 }
 
 }  // namespace tbml

@@ -77,7 +77,7 @@ nlohmann::json Service::Impl::training_state(const std::string& pair, const Hori
 // ---------------------------------------------------------------------------------------------------
 // Health and self-description
 
-nlohmann::json Service::health() const {
+Reply Service::health() const {
   const Impl& d = *impl_;
   const std::int64_t now = now_ms();
   std::vector<std::string> problems;
@@ -142,7 +142,7 @@ nlohmann::json Service::health() const {
   storage["baseDir"] = d.cfg.storage.base_dir;
 
   std::string status = problems.empty() ? "healthy" : "degraded";
-  return {{"status", status},
+  return Reply::of({{"status", status},
           {"service", "tbml"},
           {"version", TBML_VERSION},
           {"uptime", static_cast<double>(now - d.started_at_ms) / 1000.0},
@@ -155,11 +155,11 @@ nlohmann::json Service::health() const {
           {"storage", storage},
           {"cluster", {{"replicas", d.shards.replicas()}, {"ordinal", d.shards.ordinal()},
                        {"peerUrlTemplate", d.shards.peer_url_template()}}},
-          {"timestamp", now}};
+          {"timestamp", now}});
 }
 
-nlohmann::json Service::describe() const {
-  return {{"service", "tbml"},
+Reply Service::describe() const {
+  return Reply::of({{"service", "tbml"},
           {"name", "tbml prediction service"},
           {"version", TBML_VERSION},
           {"description",
@@ -172,13 +172,13 @@ nlohmann::json Service::describe() const {
           {"horizon", impl_->cfg.ml.horizon},
           {"horizons", impl_->cfg.ml.horizons},
           {"sequenceLength", impl_->cfg.ml.sequence_length},
-          {"timestamp", now_ms()}};
+          {"timestamp", now_ms()}});
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Features
 
-nlohmann::json Service::features(const std::string& pair) const {
+Reply Service::features(const std::string& pair) const {
   auto state = impl_->require_pair(pair);
   auto f = state->latest_features();
   if (!f)
@@ -213,7 +213,7 @@ nlohmann::json Service::features(const std::string& pair) const {
       {"status", reference_status_name(f->reference)},
       {"reason", ref_live ? nlohmann::json(nullptr) : nlohmann::json(reference_status_reason(f->reference, ref_pair))},
       {"values", ref_values}};
-  return {{"pair", pair},
+  return Reply::of({{"pair", pair},
           {"features", {{"count", f->values.size()}, {"names", f->names}, {"values", f->values},
                         {"version", FeaturePipeline::version()}}},
           {"reference", reference},
@@ -221,13 +221,13 @@ nlohmann::json Service::features(const std::string& pair) const {
           {"dataPoints", f->data_points},
           {"dataTimestamp", f->timestamp},
           {"stale", impl_->pair_is_stale(pair)},
-          {"timestamp", now_ms()}};
+          {"timestamp", now_ms()}});
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Predictions
 
-nlohmann::json Service::prediction(const std::string& pair, const PredictionQuery& query) const {
+Reply Service::prediction(const std::string& pair, const PredictionQuery& query) const {
   const auto started = std::chrono::steady_clock::now();
   Impl& d = *impl_;
   d.require_pair(pair);
@@ -274,10 +274,10 @@ nlohmann::json Service::prediction(const std::string& pair, const PredictionQuer
   body["horizon"] = t.horizon();
   body["horizons"] = d.horizons_json(pair);
   body["responseTime"] = elapsed_ms(started);
-  return body;
+  return Reply::of(std::move(body));
 }
 
-nlohmann::json Service::predictions_all(const PredictionQuery& query) const {
+Reply Service::predictions_all(const PredictionQuery& query) const {
   const auto started = std::chrono::steady_clock::now();
   nlohmann::json predictions = nlohmann::json::object();
   nlohmann::json unavailable_pairs = nlohmann::json::object();
@@ -288,7 +288,7 @@ nlohmann::json Service::predictions_all(const PredictionQuery& query) const {
   for (const auto& pair : impl_->market->pairs()) {
     if (!impl_->serves(pair)) continue;  // another replica's (the reference pair, ingested for features)
     try {
-      predictions[pair] = prediction(pair, query);
+      predictions[pair] = prediction(pair, query).body;
     } catch (const ApiError& e) {
       unavailable_pairs[pair] = {{"error", e.error()}, {"message", e.what()}};
     }
@@ -304,10 +304,10 @@ nlohmann::json Service::predictions_all(const PredictionQuery& query) const {
     if (!query.local_only) impl_->merge_peer_predictions(query, answer);
   }
   answer["responseTime"] = elapsed_ms(started);
-  return answer;
+  return Reply::of(std::move(answer));
 }
 
-nlohmann::json Service::model_predict(const std::string& pair, const std::string& model_type,
+Reply Service::model_predict(const std::string& pair, const std::string& model_type,
                                       const std::optional<std::string>& horizon) const {
   PredictionQuery q;
   q.model = model_type;
@@ -315,7 +315,7 @@ nlohmann::json Service::model_predict(const std::string& pair, const std::string
   return prediction(pair, q);
 }
 
-nlohmann::json Service::history(const std::string& pair, std::size_t limit, std::optional<std::int64_t> since,
+Reply Service::history(const std::string& pair, std::size_t limit, std::optional<std::int64_t> since,
                                 std::optional<std::string> model, const std::optional<std::string>& horizon) const {
   Impl& d = *impl_;
   d.require_pair(pair);
@@ -356,14 +356,14 @@ nlohmann::json Service::history(const std::string& pair, std::size_t limit, std:
     }
     rows.push_back(row);
   }
-  return {{"pair", pair},
+  return Reply::of({{"pair", pair},
           {"horizon", h},
           {"history", rows},
           {"count", rows.size()},
           {"limit", limit},
           {"since", since ? nlohmann::json(*since) : nlohmann::json(nullptr)},
           {"pendingWrites", pending_writes},
-          {"timestamp", now_ms()}};
+          {"timestamp", now_ms()}});
 }
 
 

@@ -8,7 +8,7 @@
 
 namespace tbml {
 
-nlohmann::json Service::volatility_history(const std::string& pair, std::size_t limit, std::optional<std::int64_t> since,
+Reply Service::volatility_history(const std::string& pair, std::size_t limit, std::optional<std::int64_t> since,
                                            const std::optional<std::string>& horizon) const {
   Impl& d = *impl_;
   d.require_pair(pair);
@@ -33,13 +33,13 @@ nlohmann::json Service::volatility_history(const std::string& pair, std::size_t 
                     {"resolvedAt", optional(r.resolved_at)},
                     {"timestamp", r.created_at}});
   }
-  return {{"pair", pair},
+  return Reply::of({{"pair", pair},
           {"horizon", h},
           {"history", rows},
           {"count", rows.size()},
           {"limit", limit},
           {"since", since ? nlohmann::json(*since) : nlohmann::json(nullptr)},
-          {"timestamp", now_ms()}};
+          {"timestamp", now_ms()}});
 }
 
 }  // namespace tbml
