@@ -40,6 +40,10 @@ double elapsed_ms(std::chrono::steady_clock::time_point since);
 ModelType require_model_type(const std::string& raw);
 Strategy require_strategy(const std::optional<std::string>& raw, Strategy fallback);
 
+// The page around a history route's rows: {pair, horizon, history, count, limit, since, timestamp}.
+nlohmann::json history_page_json(const std::string& pair, std::size_t horizon, nlohmann::json rows, std::size_t limit,
+                                 std::optional<std::int64_t> since);
+
 // Key of the kv row holding a pair's ensemble settings set through the API.
 std::string ensemble_kv_key(const std::string& pair);
 

@@ -308,7 +308,7 @@ Reply Service::predictions_all(const PredictionQuery& query) const {
 }
 
 Reply Service::model_predict(const std::string& pair, const std::string& model_type,
-                                      const std::optional<std::string>& horizon) const {
+                             const std::optional<std::string>& horizon) const {
   PredictionQuery q;
   q.model = model_type;
   q.horizon = horizon;
@@ -316,7 +316,7 @@ Reply Service::model_predict(const std::string& pair, const std::string& model_t
 }
 
 Reply Service::history(const std::string& pair, std::size_t limit, std::optional<std::int64_t> since,
-                                std::optional<std::string> model, const std::optional<std::string>& horizon) const {
+                       std::optional<std::string> model, const std::optional<std::string>& horizon) const {
   Impl& d = *impl_;
   d.require_pair(pair);
   const std::size_t h = d.requested_track(horizon).horizon();
@@ -356,14 +356,21 @@ Reply Service::history(const std::string& pair, std::size_t limit, std::optional
     }
     rows.push_back(row);
   }
-  return Reply::of({{"pair", pair},
-          {"horizon", h},
-          {"history", rows},
-          {"count", rows.size()},
+  nlohmann::json body = history_page_json(pair, h, std::move(rows), limit, since);
+  body["pendingWrites"] = pending_writes;
+  return Reply::of(std::move(body));
+}
+
+nlohmann::json history_page_json(const std::string& pair, std::size_t horizon, nlohmann::json rows, std::size_t limit,
+                                 std::optional<std::int64_t> since) {
+  const std::size_t count = rows.size();
+  return {{"pair", pair},
+          {"horizon", horizon},
+          {"history", std::move(rows)},
+          {"count", count},
           {"limit", limit},
           {"since", since ? nlohmann::json(*since) : nlohmann::json(nullptr)},
-          {"pendingWrites", pending_writes},
-          {"timestamp", now_ms()}});
+          {"timestamp", now_ms()}};
 }
 
 

@@ -67,12 +67,12 @@ class Service {
   // `horizon` below is the raw query value (or absent): one of ml.horizons, absent meaning ml.horizon,
   // anything else a 400 listing validHorizons. POST routes also take it as a body field "horizon".
   Reply model_predict(const std::string& pair, const std::string& model_type,
-                               const std::optional<std::string>& horizon = std::nullopt) const;
+                      const std::optional<std::string>& horizon = std::nullopt) const;
   Reply history(const std::string& pair, std::size_t limit, std::optional<std::int64_t> since,
-                         std::optional<std::string> model, const std::optional<std::string>& horizon = std::nullopt) const;
+                std::optional<std::string> model, const std::optional<std::string>& horizon = std::nullopt) const;
   // Stored volatility forecasts of one horizon, newest first, with the realised variance once known.
   Reply volatility_history(const std::string& pair, std::size_t limit, std::optional<std::int64_t> since,
-                                    const std::optional<std::string>& horizon = std::nullopt) const;
+                           const std::optional<std::string>& horizon = std::nullopt) const;
   // Trains the default horizon unless a horizon is named.
   Reply train(const std::string& pair, const std::optional<std::string>& model_type, const nlohmann::json& body,
               const std::optional<std::string>& horizon = std::nullopt);
