@@ -16,6 +16,7 @@
 #include <stdexcept>
 
 #include "bench_util.h"
+#include "tbml/ensemble/ensemble_decision.h"
 #include "tbml/ensemble/prediction_json.h"
 #include "tbml/ensemble/predictor.h"
 #include "tbml/features/feature_pipeline.h"
@@ -156,10 +157,15 @@ int main(int argc, char** argv) {
     meta.data_timestamp = first.series.candles.back().timestamp;
     const WeightMap& weights = default_weights();
     ResponseMeta response;
-    // What one pair pays per new candle: its 4 models on the latest window, then the ensemble body.
+    EnsembleInputs inputs;
+    inputs.weights = weights;
+    inputs.weight_reason = "configured weights";
+    // What one pair pays per new candle: its 4 models on the latest window, combined once for every
+    // strategy, then the ensemble body.
     out["ensembleRecompute"] = time_us(repeats, [&] {
       PredictionSnapshot snap = run_models(first.models, first.window.data(), kSteps, width, meta);
-      ensemble_prediction_json(snap, Strategy::kWeighted, weights, response).dump();
+      combine_snapshot(snap, inputs);
+      ensemble_prediction_json(snap, Strategy::kWeighted, response).dump();
     });
     // The same with MC dropout on (decision.uncertainty.mcDropoutPasses = 20): run_models also draws the
     // networks' samples, which is what the service pays per candle when the interval is served.
@@ -167,7 +173,8 @@ int main(int argc, char** argv) {
     mc.mc_dropout_passes = 20;
     out["ensembleRecomputeMc20"] = time_us(std::max(10, repeats / 4), [&] {
       PredictionSnapshot snap = run_models(first.models, first.window.data(), kSteps, width, mc);
-      ensemble_prediction_json(snap, Strategy::kWeighted, weights, response).dump();
+      combine_snapshot(snap, inputs);
+      ensemble_prediction_json(snap, Strategy::kWeighted, response).dump();
     });
     out["allPairsRecompute"] = time_us(std::max(10, repeats / 4), [&] {
       for (const auto& p : pairs) {
@@ -177,10 +184,11 @@ int main(int argc, char** argv) {
       }
     });
     // GET /api/predictions/:pair serialises a published snapshot; no model runs.
-    const PredictionSnapshot snap = run_models(first.models, first.window.data(), kSteps, width, meta);
+    PredictionSnapshot snap = run_models(first.models, first.window.data(), kSteps, width, meta);
+    combine_snapshot(snap, inputs);
     std::string body;
     out["predictionJson"] = time_us(repeats * 10, [&] {
-      body = ensemble_prediction_json(snap, Strategy::kWeighted, weights, response, {}, "configured weights")
+      body = ensemble_prediction_json(snap, Strategy::kWeighted, response)
                  .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     });
     out["predictionJson"]["bytes"] = body.size();

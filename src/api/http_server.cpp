@@ -7,7 +7,6 @@
 #include <cctype>
 #include <chrono>
 #include <condition_variable>
-#include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <deque>
@@ -20,6 +19,7 @@
 
 #include "bounded_task_queue.h"
 #include "tbml/api/routes.h"
+#include "tbml/http/listener.h"
 #include "tbml/service/api_error.h"
 #include "tbml/service/service.h"
 #include "tbml/util/logging.h"
@@ -161,7 +161,6 @@ struct HttpServer::Impl {
   std::thread thread;
   std::atomic<std::uint64_t> request_counter{0};
   std::atomic<bool> ready{true};
-  int listen_fd = -1;  // the listening socket, seen in httplib's socket-options callback
   std::shared_ptr<spdlog::logger> log = get_logger("api");
   RouteTable routes;
 
@@ -377,20 +376,14 @@ int HttpServer::start() {
     return httplib::Server::HandlerResponse::Handled;
   });
   svr.set_payload_max_length(d.options.max_body_bytes);
-  svr.set_read_timeout(d.options.read_timeout_ms / 1000, (d.options.read_timeout_ms % 1000) * 1000);
-  svr.set_write_timeout(d.options.write_timeout_ms / 1000, (d.options.write_timeout_ms % 1000) * 1000);
-  // httplib defaults to SO_REUSEPORT, which lets a second process bind the same port silently.
-  svr.set_socket_options([&d](socket_t sock) {
-    int yes = 1;
-    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const void*>(&yes), sizeof yes);
-    d.listen_fd = sock;
-  });
-  // httplib writes headers and body separately; without TCP_NODELAY, Nagle plus delayed ACKs add ~40 ms
-  // to every response on a kept-alive connection.
-  svr.set_tcp_nodelay(true);
-  svr.set_keep_alive_max_count(10000);
-  // Short: an idle kept-alive connection holds a worker, and delays shutdown, for up to this long.
-  svr.set_keep_alive_timeout(2);
+  ListenerOptions listener;
+  listener.name = "tbml";
+  listener.host = d.options.host;
+  listener.port = d.options.port;
+  listener.read_timeout_ms = d.options.read_timeout_ms;
+  listener.write_timeout_ms = d.options.write_timeout_ms;
+  listener.start_deadline = std::chrono::milliseconds(d.options.start_deadline_ms);
+  configure_listener(svr, listener);
   // Methods that may carry a body get a content reader, so the body is read (or not) by read_body's
   // rules instead of httplib's, before dispatch. httplib does not read bodies of GET, HEAD and OPTIONS;
   // when one carries a body anyway, the connection is closed after the answer.
@@ -427,22 +420,7 @@ int HttpServer::start() {
     d.send_json(res, 500, error_body(500, "Internal error", "The request failed; see the service log"));
   });
 
-  int port = d.options.port;
-  if (port == 0) {
-    port = svr.bind_to_any_port(d.options.host);
-    if (port <= 0) throw std::runtime_error("cannot bind an ephemeral port on " + d.options.host);
-  } else if (!svr.bind_to_port(d.options.host, port)) {
-    throw std::runtime_error("cannot bind " + d.options.host + ":" + std::to_string(port) +
-                             " (is another process using it?)");
-  }
-  // Debian's httplib 0.11 is a compiled library that listens with a backlog of 5: a burst of new clients
-  // then loses SYNs and waits 1-3 s for the retransmit. listen() again on the bound socket raises it.
-  if (d.listen_fd >= 0 && ::listen(d.listen_fd, SOMAXCONN) != 0) {
-    d.log->warn("cannot raise the listen backlog: {}", std::strerror(errno));
-  }
-  d.thread = std::thread([&svr] { svr.listen_after_bind(); });
-  while (!svr.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  return port;
+  return start_listener(svr, listener, d.thread);
 }
 
 void HttpServer::mark_ready() { impl_->ready.store(true, std::memory_order_release); }

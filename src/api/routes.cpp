@@ -78,14 +78,15 @@ PredictionQuery prediction_query(const RouteRequest& req) {
   return q;
 }
 
-RouteResponse json_reply(nlohmann::json body, int status = 200) {
+// The one adapter from the Service's answer to the HTTP layer's.
+RouteResponse from_reply(Reply reply) {
   RouteResponse r;
-  r.status = status;
-  r.body = std::move(body);
+  r.status = reply.status;
+  r.body = std::move(reply.body);
+  r.text = std::move(reply.text);
+  r.content_type = std::move(reply.content_type);
   return r;
 }
-
-RouteResponse from_reply(Reply reply) { return json_reply(std::move(reply.body), reply.status); }
 
 const std::string& pair_param(const RouteRequest& req) { return req.params.at("pair"); }
 
@@ -178,43 +179,38 @@ RouteTable make_route_table(Service& svc) {
     t.add(Route{"DELETE", pattern, "", false, on_owning_replica(svc, pattern, std::move(h)), {}});
   };
 
-  get("/api/health", [&svc](const RouteRequest&) { return json_reply(svc.health()); }, true);
+  get("/api/health", [&svc](const RouteRequest&) { return from_reply(svc.health()); }, true);
   // Filled once the table is complete, so /api lists exactly the routes that exist.
   auto listing = std::make_shared<nlohmann::json>(nlohmann::json::array());
   get("/api", [&svc, listing](const RouteRequest&) {
-    nlohmann::json body = svc.describe();
-    body["routes"] = *listing;
-    return json_reply(std::move(body));
+    Reply r = svc.describe();
+    r.body["routes"] = *listing;
+    return from_reply(std::move(r));
   });
-  get("/metrics", [&svc](const RouteRequest&) {
-    RouteResponse r;
-    r.text = svc.metrics_text();
-    r.content_type = "text/plain; version=0.0.4";
-    return r;
-  });
+  get("/metrics", [&svc](const RouteRequest&) { return from_reply(svc.metrics_text()); });
   get("/api/predictions", [&svc](const RouteRequest& req) {
     PredictionQuery q = prediction_query(req);
     if (auto local = query_value(req, "local")) {
       if (*local == "true" || *local == "1") q.local_only = true;
       else if (*local != "false" && *local != "0") throw bad_request("Query parameter 'local' must be true or false");
     }
-    return json_reply(svc.predictions_all(q));
+    return from_reply(svc.predictions_all(q));
   });
   get("/api/predictions/:pair", [&svc](const RouteRequest& req) {
-    return json_reply(svc.prediction(normalize_pair(pair_param(req)), prediction_query(req)));
+    return from_reply(svc.prediction(normalize_pair(pair_param(req)), prediction_query(req)));
   });
   get("/api/predictions/:pair/history", [&svc](const RouteRequest& req) {
     std::string pair = normalize_pair(pair_param(req));
     std::size_t limit = query_int(req, "limit", 100, 1, 10000);
-    return json_reply(svc.history(pair, limit, since_query(req), query_value(req, "model"), query_value(req, "horizon")));
+    return from_reply(svc.history(pair, limit, since_query(req), query_value(req, "model"), query_value(req, "horizon")));
   });
   get("/api/volatility/:pair/history", [&svc](const RouteRequest& req) {
     std::string pair = normalize_pair(pair_param(req));
     std::size_t limit = query_int(req, "limit", 100, 1, 10000);
-    return json_reply(svc.volatility_history(pair, limit, since_query(req), query_value(req, "horizon")));
+    return from_reply(svc.volatility_history(pair, limit, since_query(req), query_value(req, "horizon")));
   });
   get("/api/features/:pair", [&svc](const RouteRequest& req) {
-    return json_reply(svc.features(normalize_pair(pair_param(req))));
+    return from_reply(svc.features(normalize_pair(pair_param(req))));
   });
   post("/api/train/:pair/ensemble", [&svc](const RouteRequest& req) {
     return from_reply(svc.train(normalize_pair(pair_param(req)), std::nullopt, parse_json_body(req, true),
@@ -225,16 +221,16 @@ RouteTable make_route_table(Service& svc) {
         svc.train(normalize_pair(pair_param(req)), req.params.at("modelType"), parse_json_body(req, true),
                   query_value(req, "horizon")));
   });
-  get("/api/training/queue", [&svc](const RouteRequest&) { return json_reply(svc.training_queue()); });
+  get("/api/training/queue", [&svc](const RouteRequest&) { return from_reply(svc.training_queue()); });
   del("/api/training/job/:id", [&svc](const RouteRequest& req) { return from_reply(svc.cancel_job(req.params.at("id"))); });
   get("/api/models/:pair/status", [&svc](const RouteRequest& req) {
-    return json_reply(svc.model_status(normalize_pair(pair_param(req)), query_value(req, "horizon")));
+    return from_reply(svc.model_status(normalize_pair(pair_param(req)), query_value(req, "horizon")));
   });
   get("/api/models/:pair/compare", [&svc](const RouteRequest& req) {
-    return json_reply(svc.model_compare(normalize_pair(pair_param(req)), query_value(req, "horizon")));
+    return from_reply(svc.model_compare(normalize_pair(pair_param(req)), query_value(req, "horizon")));
   });
   get("/api/models/:pair/:modelType/predict", [&svc](const RouteRequest& req) {
-    return json_reply(
+    return from_reply(
         svc.model_predict(normalize_pair(pair_param(req)), req.params.at("modelType"), query_value(req, "horizon")));
   });
   post("/api/models/:pair/rebuild", [&svc](const RouteRequest& req) {
@@ -242,22 +238,22 @@ RouteTable make_route_table(Service& svc) {
         svc.rebuild(normalize_pair(pair_param(req)), parse_json_body(req, true), query_value(req, "horizon")));
   });
   get("/api/sizing/:pair", [&svc](const RouteRequest& req) {
-    return json_reply(svc.sizing(normalize_pair(pair_param(req)), query_value(req, "horizon")));
+    return from_reply(svc.sizing(normalize_pair(pair_param(req)), query_value(req, "horizon")));
   });
   get("/api/ensemble/:pair/stats", [&svc](const RouteRequest& req) {
-    return json_reply(svc.ensemble_stats(normalize_pair(pair_param(req)), query_value(req, "horizon")));
+    return from_reply(svc.ensemble_stats(normalize_pair(pair_param(req)), query_value(req, "horizon")));
   });
   post("/api/ensemble/:pair/weights", [&svc](const RouteRequest& req) {
     // An empty body reaches the weights validation, which names the fields it needs.
-    return json_reply(svc.set_weights(normalize_pair(pair_param(req)), parse_json_body(req, true)));
+    return from_reply(svc.set_weights(normalize_pair(pair_param(req)), parse_json_body(req, true)));
   });
-  get("/api/storage/stats", [&svc](const RouteRequest&) { return json_reply(svc.storage_stats()); });
+  get("/api/storage/stats", [&svc](const RouteRequest&) { return from_reply(svc.storage_stats()); });
   post("/api/storage/save", [&svc](const RouteRequest& req) {
     parse_json_body(req, true);
-    return json_reply(svc.storage_save());
+    return from_reply(svc.storage_save());
   });
   post("/api/storage/cleanup", [&svc](const RouteRequest& req) {
-    return json_reply(svc.storage_cleanup(parse_json_body(req, true)));
+    return from_reply(svc.storage_cleanup(parse_json_body(req, true)));
   });
   // The status page and this API's description: files of the repository, readable without a token.
   auto files = std::make_shared<StaticFiles>(resolve_static_dir(svc.config().server.static_dir));

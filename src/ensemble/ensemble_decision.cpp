@@ -109,4 +109,16 @@ EnsembleDecision decide(const PredictionSnapshot& snapshot, Strategy strategy, c
   return d;
 }
 
+void combine_snapshot(PredictionSnapshot& snapshot, const EnsembleInputs& inputs) {
+  ServedEnsemble e;
+  e.served = inputs.served;
+  e.weights = inputs.weights;
+  e.weight_reason = inputs.weight_reason;
+  if (!snapshot.models.empty() || snapshot.base_rate_only) {
+    for (Strategy s : servable_strategies())
+      e.decisions.emplace(s, decide(snapshot, s, inputs.weights, inputs.options, inputs.stacked));
+  }
+  snapshot.ensemble = std::move(e);
+}
+
 }  // namespace tbml

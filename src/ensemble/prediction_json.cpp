@@ -20,6 +20,17 @@ void require_models(const PredictionSnapshot& snapshot) {
   }
 }
 
+// prediction.metadata of both forms: the snapshot's numbers, then the form's own fields.
+json metadata_json(const PredictionSnapshot& snapshot, const json& extra) {
+  json m = {{"featureCount", snapshot.feature_count},
+            {"horizon", snapshot.horizon},
+            {"sequenceLength", snapshot.sequence_length},
+            {"dataTimestamp", snapshot.data_timestamp},
+            {"computedAt", snapshot.computed_at}};
+  m.update(extra);
+  return m;
+}
+
 // The outer shape shared by the ensemble and individual forms.
 json outer(const std::string& pair, json prediction, const std::string& direction, double confidence,
            bool ensemble, json strategy, json single_model, const ResponseMeta& response, std::int64_t ts) {
@@ -39,11 +50,16 @@ json outer(const std::string& pair, json prediction, const std::string& directio
 
 }  // namespace
 
-json ensemble_prediction_json(const PredictionSnapshot& snapshot, Strategy strategy, const WeightMap& weights,
-                              const ResponseMeta& response, const CombineOptions& options,
-                              const std::string& weight_reason, const StackedFit* stacked) {
+json ensemble_prediction_json(const PredictionSnapshot& snapshot, Strategy strategy, const ResponseMeta& response) {
   require_models(snapshot);
-  const EnsembleDecision d = decide(snapshot, strategy, weights, options, stacked);
+  const EnsembleDecision* combined = snapshot.ensemble.find(strategy);
+  if (combined == nullptr) {
+    throw NoPredictionError("the ensemble of " + snapshot.pair + " was not combined for strategy " + to_string(strategy),
+                            snapshot.errors);
+  }
+  const EnsembleDecision& d = *combined;
+  const WeightMap& weights = snapshot.ensemble.weights;
+  const std::string& weight_reason = snapshot.ensemble.weight_reason;
   const std::int64_t ts = or_now(response.timestamp);
 
   // Every member is listed with its own probability; only members with a real edge carry weight.
@@ -92,13 +108,7 @@ json ensemble_prediction_json(const PredictionSnapshot& snapshot, Strategy strat
                      {"edgeReason", d.reason},
                      {"baseRate", {{"probability", snapshot.base_rate}, {"windows", snapshot.base_rate_windows}}},
                      {"ensemble", std::move(ens)},
-                     {"metadata",
-                      {{"featureCount", snapshot.feature_count},
-                       {"horizon", snapshot.horizon},
-                       {"sequenceLength", snapshot.sequence_length},
-                       {"dataTimestamp", snapshot.data_timestamp},
-                       {"computedAt", snapshot.computed_at},
-                       {"modelVersions", std::move(versions)}}},
+                     {"metadata", metadata_json(snapshot, {{"modelVersions", std::move(versions)}})},
                      {"timestamp", ts},
                      {"type", "ensemble"}};
   json body = outer(snapshot.pair, std::move(prediction), d.direction, d.confidence, true, to_string(strategy),
@@ -135,14 +145,7 @@ json individual_prediction_json(const PredictionSnapshot& snapshot, const std::s
                      {"edgeDetails", member_edge_json(*m)},
                      {"modelType", m->model},
                      {"benched", m->benched.empty() ? json(nullptr) : json(m->benched)},
-                     {"metadata",
-                      {{"featureCount", snapshot.feature_count},
-                       {"horizon", snapshot.horizon},
-                       {"sequenceLength", snapshot.sequence_length},
-                       {"dataTimestamp", snapshot.data_timestamp},
-                       {"computedAt", snapshot.computed_at},
-                       {"modelVersion", m->version},
-                       {"trainedAt", m->trained_at}}},
+                     {"metadata", metadata_json(snapshot, {{"modelVersion", m->version}, {"trainedAt", m->trained_at}})},
                      {"timestamp", ts},
                      {"type", "individual"}};
   json body = outer(snapshot.pair, std::move(prediction), direction, confidence, false, nullptr, m->model, response, ts);
@@ -177,14 +180,14 @@ json ensemble_stats_json(const EnsembleStatsView& v) {
   ensemble["byStrategy"] = std::move(by_strategy);
 
   json current = nullptr;
-  if (v.snapshot && !v.snapshot->models.empty()) {
-    const EnsembleDecision d = decide(*v.snapshot, v.strategy, v.weights.weights, v.options);
-    current = {{"prediction", d.probability},
-               {"direction", d.direction},
-               {"signal", d.signal},
-               {"agreement", d.has_edge ? json(d.combined.agreement) : json(nullptr)},
-               {"modelCount", d.voting.size()},
-               {"edge", d.edge_json()},
+  const EnsembleDecision* d = v.snapshot && !v.snapshot->models.empty() ? v.snapshot->ensemble.find(v.strategy) : nullptr;
+  if (d != nullptr) {
+    current = {{"prediction", d->probability},
+               {"direction", d->direction},
+               {"signal", d->signal},
+               {"agreement", d->has_edge ? json(d->combined.agreement) : json(nullptr)},
+               {"modelCount", d->voting.size()},
+               {"edge", d->edge_json()},
                {"dataTimestamp", v.snapshot->data_timestamp}};
   }
   return {{"pair", v.pair},
@@ -214,11 +217,11 @@ json ensemble_stats_json(const EnsembleStatsView& v) {
 json models_compare_json(const ModelCompareView& v) {
   std::set<std::string> names;
   for (const auto& [name, m] : v.stats.models) names.insert(name);
-  std::optional<EnsembleDecision> ens;
+  const EnsembleDecision* ens = nullptr;
   if (v.snapshot) {
     for (const auto& m : v.snapshot->models) names.insert(m.model);
     for (const auto& [name, e] : v.snapshot->errors) names.insert(name);
-    if (!v.snapshot->models.empty()) ens = decide(*v.snapshot, v.strategy, v.weights, v.options);
+    if (!v.snapshot->models.empty()) ens = v.snapshot->ensemble.find(v.strategy);
   }
   json models = json::object();
   for (const auto& name : names) {
@@ -242,7 +245,7 @@ json models_compare_json(const ModelCompareView& v) {
     auto st = v.stats.models.find(name);
     const ModelStats stats = st != v.stats.models.end() ? st->second : ModelStats{};
     entry["realised"] = rolling_stats_json(stats.realised);
-    entry["agreesWithEnsemble"] = (m != nullptr && ens) ? json(direction_of(m->probability) == ens->direction)
+    entry["agreesWithEnsemble"] = (m != nullptr && ens != nullptr) ? json(direction_of(m->probability) == ens->direction)
                                                         : json(nullptr);
     entry["realisedAgreement"] = stats.agreement_count ? json(stats.agreement) : json(nullptr);
     entry["weight"] = (m != nullptr && !m->votes()) ? 0.0 : weight_for(v.weights, name);
@@ -250,7 +253,7 @@ json models_compare_json(const ModelCompareView& v) {
     models[name] = std::move(entry);
   }
   json ensemble = nullptr;
-  if (ens) {
+  if (ens != nullptr) {
     ensemble = {{"strategy", to_string(v.strategy)},
                 {"prediction", ens->probability},
                 {"confidence", ens->confidence},

@@ -11,6 +11,15 @@ const std::vector<Strategy>& all_strategies() {
   return kAll;
 }
 
+const std::vector<Strategy>& servable_strategies() {
+  static const std::vector<Strategy> kServable = [] {
+    std::vector<Strategy> all = all_strategies();
+    all.push_back(Strategy::kStacked);
+    return all;
+  }();
+  return kServable;
+}
+
 std::string to_string(Strategy strategy) {
   switch (strategy) {
     case Strategy::kWeighted: return "weighted";
@@ -25,8 +34,7 @@ std::string to_string(Strategy strategy) {
 const std::vector<std::string>& valid_strategy_names() {
   static const std::vector<std::string> kNames = [] {
     std::vector<std::string> names;
-    for (Strategy s : all_strategies()) names.push_back(to_string(s));
-    names.push_back(to_string(Strategy::kStacked));
+    for (Strategy s : servable_strategies()) names.push_back(to_string(s));
     return names;
   }();
   return kNames;
@@ -42,10 +50,9 @@ std::string valid_strategy_list() {
 }
 
 std::optional<Strategy> try_parse_strategy(std::string_view name) {
-  for (Strategy s : all_strategies()) {
+  for (Strategy s : servable_strategies()) {
     if (name == to_string(s)) return s;
   }
-  if (name == to_string(Strategy::kStacked)) return Strategy::kStacked;
   return std::nullopt;
 }
 

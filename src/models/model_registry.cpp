@@ -9,27 +9,6 @@
 
 namespace tbml {
 
-std::string to_string(ModelState state) {
-  switch (state) {
-    case ModelState::kUntrained: return "untrained";
-    case ModelState::kQueued: return "queued";
-    case ModelState::kTraining: return "training";
-    case ModelState::kReady: return "ready";
-    case ModelState::kFailed: return "failed";
-  }
-  return "unknown";
-}
-
-std::string to_string(RunOutcome outcome) {
-  switch (outcome) {
-    case RunOutcome::kAccepted: return "accepted";
-    case RunOutcome::kRejected: return "rejected";
-    case RunOutcome::kFailed: return "failed";
-    case RunOutcome::kCancelled: return "cancelled";
-  }
-  return "unknown";
-}
-
 nlohmann::json TrainingRun::to_json() const {
   nlohmann::json j{{"result", to_string(outcome)},
                    {"reason", reason},
@@ -95,7 +74,7 @@ void ModelRegistry::publish(const std::string& pair, ModelType type, ModelPtr mo
   Entry& e = entry(pair, type);
   e.model = std::move(model);  // model and version change together under the lock
   e.version = version;
-  e.state = ModelState::kReady;
+  e.state = next_state(e.state, VersionEvent::kPublished, true);
   e.reason.clear();
   e.state_since = now_ms();
   int& highest = highest_version_[Key{pair, type}];
@@ -123,18 +102,13 @@ std::vector<ModelPtr> ModelRegistry::models_for(const std::string& pair) const {
   return out;
 }
 
-void ModelRegistry::set_state(const std::string& pair, ModelType type, ModelState state,
-                              std::string reason) {
+void ModelRegistry::apply(const std::string& pair, ModelType type, VersionEvent event, std::string reason) {
   std::lock_guard lock(mutex_);
-  if (state == ModelState::kReady) {
-    const Entry* existing = find(pair, type);
-    if (!existing || !existing->model) {
-      throw std::invalid_argument("model registry: " + pair + "/" + to_string(type) +
-                                  " cannot be ready without a serving model");
-    }
-  }
+  const Entry* existing = find(pair, type);
+  const ModelState from = existing ? existing->state : ModelState::kUntrained;
+  const ModelState to = next_state(from, event, existing && existing->model);  // throws before any change
   Entry& e = entry(pair, type);
-  e.state = state;
+  e.state = to;
   e.reason = std::move(reason);
   e.state_since = now_ms();
 }
@@ -143,17 +117,15 @@ void ModelRegistry::record_run(const std::string& pair, ModelType type, Training
   if (run.finished_at == 0) run.finished_at = now_ms();
   std::lock_guard lock(mutex_);
   Entry& e = entry(pair, type);
+  e.state = next_state(e.state, event_of(run.outcome), e.model != nullptr);
   if (e.model) {
-    e.state = ModelState::kReady;
     e.reason = run.outcome == RunOutcome::kAccepted
                    ? std::string()
                    : "serving version " + std::to_string(e.version) + "; last run " +
                          to_string(run.outcome) + ": " + run.reason;
   } else if (run.outcome == RunOutcome::kCancelled) {
-    e.state = ModelState::kUntrained;
     e.reason = "training cancelled: " + run.reason;
   } else {
-    e.state = ModelState::kFailed;
     e.reason = to_string(run.outcome) + ": " + run.reason;
   }
   e.state_since = run.finished_at;

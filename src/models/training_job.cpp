@@ -11,18 +11,6 @@
 
 namespace tbml {
 
-std::string to_string(JobStatus status) {
-  switch (status) {
-    case JobStatus::kQueued: return "queued";
-    case JobStatus::kRunning: return "running";
-    case JobStatus::kSucceeded: return "succeeded";
-    case JobStatus::kRejected: return "rejected";
-    case JobStatus::kFailed: return "failed";
-    case JobStatus::kCancelled: return "cancelled";
-  }
-  return "unknown";
-}
-
 std::string to_string(JobReason reason) {
   switch (reason) {
     case JobReason::kManual: return "manual";
@@ -53,16 +41,21 @@ std::string to_string(EnqueueOutcome outcome) {
 
 namespace {
 
-int int_option(const nlohmann::json& value, const char* key, std::int64_t lo, std::int64_t hi) {
+// The option's value, or nullopt with one message added to `errors`.
+std::optional<int> int_option(const nlohmann::json& value, const char* key, std::int64_t lo, std::int64_t hi,
+                              std::vector<std::string>& errors) {
   if (!value.is_number_integer()) {
-    throw std::invalid_argument(fmt::format("training option '{}' must be an integer", key));
+    errors.push_back(fmt::format("training option '{}' must be an integer", key));
+    return std::nullopt;
   }
   const std::int64_t v = value.get<std::int64_t>();
   if (value.is_number_unsigned() && value.get<std::uint64_t>() > static_cast<std::uint64_t>(hi)) {
-    throw std::invalid_argument(fmt::format("training option '{}' must be in [{}, {}]", key, lo, hi));
+    errors.push_back(fmt::format("training option '{}' must be in [{}, {}]", key, lo, hi));
+    return std::nullopt;
   }
   if (v < lo || v > hi) {
-    throw std::invalid_argument(fmt::format("training option '{}' must be in [{}, {}], got {}", key, lo, hi, v));
+    errors.push_back(fmt::format("training option '{}' must be in [{}, {}], got {}", key, lo, hi, v));
+    return std::nullopt;
   }
   return static_cast<int>(v);
 }
@@ -80,30 +73,35 @@ nlohmann::json TrainingOverrides::to_json() const {
   return j;
 }
 
-TrainingOverrides TrainingOverrides::from_json(const nlohmann::json& j) {
-  TrainingOverrides o;
-  if (j.is_null()) return o;
-  if (!j.is_object()) throw std::invalid_argument("training options must be a JSON object");
+TrainingOverridesRequest parse_training_overrides(const nlohmann::json& j) {
+  TrainingOverridesRequest r;
+  TrainingOverrides& o = r.overrides;
+  if (j.is_null()) return r;
+  if (!j.is_object()) {
+    r.errors.push_back("training options must be a JSON object");
+    return r;
+  }
   for (const auto& [key, value] : j.items()) {
     if (key == "epochs") {
-      o.epochs = int_option(value, "epochs", 1, 100000);
+      o.epochs = int_option(value, "epochs", 1, 100000, r.errors);
     } else if (key == "batchSize") {
-      o.batch_size = int_option(value, "batchSize", 1, 65536);
+      o.batch_size = int_option(value, "batchSize", 1, 65536, r.errors);
     } else if (key == "patience") {
-      o.patience = int_option(value, "patience", 0, 100000);
+      o.patience = int_option(value, "patience", 0, 100000, r.errors);
     } else if (key == "learningRate") {
-      if (!value.is_number()) throw std::invalid_argument("training option 'learningRate' must be a number");
-      const double lr = value.get<double>();
-      if (!std::isfinite(lr) || lr <= 0.0 || lr > 10.0) {
-        throw std::invalid_argument(fmt::format("training option 'learningRate' must be in (0, 10], got {}", lr));
+      const double lr = value.is_number() ? value.get<double>() : 0.0;
+      if (!value.is_number()) {
+        r.errors.push_back("training option 'learningRate' must be a number");
+      } else if (!std::isfinite(lr) || lr <= 0.0 || lr > 10.0) {
+        r.errors.push_back(fmt::format("training option 'learningRate' must be in (0, 10], got {}", lr));
+      } else {
+        o.learning_rate = lr;
       }
-      o.learning_rate = lr;
     } else {
-      throw std::invalid_argument(fmt::format(
-          "unknown training option '{}' (allowed: epochs, batchSize, learningRate, patience)", key));
+      r.errors.push_back(fmt::format("unknown training option '{}' (allowed: epochs, batchSize, learningRate, patience)", key));
     }
   }
-  return o;
+  return r;
 }
 
 nlohmann::json TrainingJob::to_json() const {

@@ -18,6 +18,15 @@ nlohmann::json error_body(int status, const std::string& error, const std::strin
   return body;
 }
 
+void require_valid_body(const BodyErrors& errors, const std::string& error, nlohmann::json context) {
+  if (errors.empty()) return;
+  std::string message;
+  for (const auto& e : errors) message += (message.empty() ? "" : "; ") + e;
+  if (!context.is_object()) context = nlohmann::json::object();
+  context["errors"] = errors;
+  throw ApiError(400, error, message, std::move(context));
+}
+
 std::string normalize_pair(const std::string& raw) {
   std::string upper = raw.substr(0, 64);
   for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));

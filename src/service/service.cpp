@@ -162,11 +162,11 @@ SnapshotPtr Service::Impl::refresh_prediction(const std::string& pair, HorizonTr
   for (auto& m : snapshot->models) {
     auto it = versions.find(m.model);
     if (it != versions.end()) m.version = it->second;
+    m.calibration_checked = calibrated[m.model];
   }
   for (const auto& m : snapshot->models) metrics.observe_inference(m.model, m.inference_us / 1e6);
-  PairEnsembleView settings = ensemble_view(pair, t);
-  attach_decision(*snapshot, t, settings, calibrated);
-  t.snapshots.publish(snapshot);
+  const PairEnsembleView settings = ensemble_view(pair, t);
+  combine_and_publish(snapshot, t, settings);
 
   if (record && !snapshot->models.empty()) {
     auto candle = state->latest_candle();
@@ -194,20 +194,51 @@ SnapshotPtr Service::Impl::refresh_prediction(const std::string& pair, HorizonTr
     }
     // The answer clients got: the combined vote of members with an edge, or the base rate (recorded as
     // "ensemble" with the strategy, so history shows what was served).
-    const EnsembleDecision c = decide(*snapshot, settings.strategy, settings.decision.weights, {}, settings.stacked.get());
-    PredictionRecord e;
-    e.pair = pair;
-    e.model = "ensemble";
-    e.strategy = to_string(settings.strategy);
-    e.probability = c.probability;
-    e.confidence = c.confidence;
-    e.direction = c.direction;
-    e.candle_ts = data_ts;
-    e.horizon = static_cast<int>(t.horizon());
-    e.created_at = now;
-    store(e);
+    if (const EnsembleDecision* c = snapshot->ensemble.served_decision()) {
+      PredictionRecord e;
+      e.pair = pair;
+      e.model = "ensemble";
+      e.strategy = to_string(snapshot->ensemble.served);
+      e.probability = c->probability;
+      e.confidence = c->confidence;
+      e.direction = c->direction;
+      e.candle_ts = data_ts;
+      e.horizon = static_cast<int>(t.horizon());
+      e.created_at = now;
+      store(e);
+    }
   }
   return snapshot;
+}
+
+void Service::Impl::combine_and_publish(const std::shared_ptr<PredictionSnapshot>& snapshot, HorizonTrack& t,
+                                        const PairEnsembleView& settings) {
+  // The breakers first: benched members and the ensemble hold are inputs of the one combination.
+  apply_breakers(*snapshot, t);
+  EnsembleInputs inputs;
+  inputs.served = settings.strategy;
+  inputs.weights = settings.decision.weights;
+  inputs.weight_reason = settings.decision.reason;
+  inputs.options.signal_threshold = cfg.ensemble.signal_threshold;
+  inputs.stacked = settings.stacked.get();
+  try {
+    combine_snapshot(*snapshot, inputs);
+  } catch (const std::exception& e) {
+    // Members' numbers the rule refuses (the predictor already rejects them): published uncombined, the
+    // routes answer 503 rather than a number.
+    log->warn("{} h={}: ensemble not combined: {}", snapshot->pair, t.horizon(), e.what());
+  }
+  std::map<std::string, bool> calibrated;
+  for (const auto& m : snapshot->models) calibrated[m.model] = m.calibration_checked;
+  attach_sizing(*snapshot, t, settings, calibrated);
+  t.snapshots.publish(snapshot);
+}
+
+void Service::Impl::recombine(const std::string& pair, HorizonTrack& t) {
+  std::lock_guard lock(predict_mutex);
+  SnapshotPtr current = t.snapshots.get(pair);
+  if (!current) return;
+  combine_and_publish(std::make_shared<PredictionSnapshot>(*current), t, ensemble_view(pair, t));
 }
 
 // ---------------------------------------------------------------------------------------------------

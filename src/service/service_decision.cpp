@@ -25,9 +25,7 @@ void Service::Impl::observe_breakers(HorizonTrack& t, const std::string& pair, c
   }
 }
 
-void Service::Impl::attach_decision(PredictionSnapshot& snapshot, const HorizonTrack& t,
-                                    const PairEnsembleView& settings,
-                                    const std::map<std::string, bool>& calibrated) {
+void Service::Impl::apply_breakers(PredictionSnapshot& snapshot, const HorizonTrack& t) {
   if (snapshot.models.empty() && !snapshot.base_rate_only) return;  // nothing is served
   const std::string& pair = snapshot.pair;
   DecisionGuard& guard = *t.guard;
@@ -44,17 +42,28 @@ void Service::Impl::attach_decision(PredictionSnapshot& snapshot, const HorizonT
   const BreakerGate gate = guard.gate(pair);
   for (ModelPrediction& m : snapshot.models) {
     auto b = gate.benched.find(m.model);
-    if (b != gate.benched.end()) m.benched = b->second;
+    m.benched = b != gate.benched.end() ? b->second : std::string();
   }
   snapshot.hold_reason = gate.hold;
   snapshot.breaker = guard.ensemble_json(pair);
+}
+
+void Service::Impl::attach_sizing(PredictionSnapshot& snapshot, const HorizonTrack& t,
+                                  const PairEnsembleView& settings,
+                                  const std::map<std::string, bool>& calibrated) {
+  if (snapshot.models.empty() && !snapshot.base_rate_only) return;  // nothing is served: no sizing
+  const std::string& pair = snapshot.pair;
   snapshot.uncertainty = uncertainty_json(snapshot, cfg.decision.interval_level);
-  CombineOptions co;
-  co.signal_threshold = cfg.ensemble.signal_threshold;
   try {
-    const EnsembleDecision d = decide(snapshot, settings.strategy, settings.decision.weights, co, settings.stacked.get());
-    guard.record_served(pair, decision::ServedRecord{snapshot.data_timestamp, d.signal, d.probability, snapshot.base_rate,
-                                                     served_agreement(snapshot, d.probability), std::nullopt});
+    // The served decision, combined once into the snapshot (combine_and_publish) before sizing.
+    const EnsembleDecision* served = snapshot.ensemble.served_decision();
+    if (served == nullptr) throw std::runtime_error("the ensemble was not combined");
+    const EnsembleDecision& d = *served;
+    // The served answer joins the signal monitor's history (one record per candle: a recombination
+    // after new weights replaces it).
+    t.guard->record_served(pair, decision::ServedRecord{snapshot.data_timestamp, d.signal, d.probability,
+                                                        snapshot.base_rate, served_agreement(snapshot, d.probability),
+                                                        std::nullopt});
     const decision::Sizing s = decision_sizing(d, d.signal, calibrated, t.tracker.window(pair), snapshot.volatility,
                                                t.horizon(), sizing_options(cfg.decision));
     snapshot.sizing = s.to_json();
@@ -127,7 +136,7 @@ std::string Service::Impl::decision_metrics() const {
          "# TYPE tbml_signal_alert gauge\n" + alert.str();
 }
 
-nlohmann::json Service::sizing(const std::string& pair, const std::optional<std::string>& horizon) const {
+Reply Service::sizing(const std::string& pair, const std::optional<std::string>& horizon) const {
   Impl& d = *impl_;
   d.require_pair(pair);
   const HorizonTrack& t = d.requested_track(horizon);
@@ -138,11 +147,11 @@ nlohmann::json Service::sizing(const std::string& pair, const std::optional<std:
     throw unavailable("Models not ready",
                       "No served decision to size for " + pair + " at horizon " + std::to_string(t.horizon()) + " yet", ctx);
   }
-  return {{"pair", pair},
+  return Reply::of({{"pair", pair},
           {"horizon", t.horizon()},
           {"timestamp", now_ms()},
           {"dataTimestamp", snap->data_timestamp},
-          {"sizing", snap->sizing}};
+          {"sizing", snap->sizing}});
 }
 
 }  // namespace tbml

@@ -40,6 +40,10 @@ double elapsed_ms(std::chrono::steady_clock::time_point since);
 ModelType require_model_type(const std::string& raw);
 Strategy require_strategy(const std::optional<std::string>& raw, Strategy fallback);
 
+// The page around a history route's rows: {pair, horizon, history, count, limit, since, timestamp}.
+nlohmann::json history_page_json(const std::string& pair, std::size_t horizon, nlohmann::json rows, std::size_t limit,
+                                 std::optional<std::int64_t> since);
+
 // Key of the kv row holding a pair's ensemble settings set through the API.
 std::string ensemble_kv_key(const std::string& pair);
 
@@ -75,7 +79,8 @@ struct Service::Impl {
 
   std::unique_ptr<EnsembleSettings> ensemble_config;  // shared by the horizons
 
-  // Serialises the per-candle prediction path per pair (poller thread vs. a freshly published model).
+  // Serialises building and publishing snapshots (the poller's candle path, a freshly published model,
+  // new ensemble settings), so an older snapshot never replaces a newer one. Read routes never take it.
   std::mutex predict_mutex;
 
   // ---- background scheduler: auto-training and periodic retraining (retention runs in Storage) ----
@@ -110,6 +115,13 @@ struct Service::Impl {
   // outcomes when `record`.
   SnapshotPtr refresh_prediction(const std::string& pair, HorizonTrack& t, bool record);
   void refresh_all(const std::string& pair, bool record);  // every horizon
+  // Combines the snapshot once for every strategy with `settings`, sizes the served decision and
+  // publishes it (caller holds predict_mutex).
+  void combine_and_publish(const std::shared_ptr<PredictionSnapshot>& snapshot, HorizonTrack& t,
+                           const PairEnsembleView& settings);
+  // The published snapshot combined again with the current ensemble settings, without running a model
+  // (after the settings changed through the API).
+  void recombine(const std::string& pair, HorizonTrack& t);
   // The pair's volatility forecast at the horizon on the latest candle as served JSON; stores it when `record`.
   nlohmann::json volatility_json(HorizonTrack& t, const std::string& pair, const Series& history, bool record);
 
@@ -117,11 +129,13 @@ struct Service::Impl {
   // After a batch of resolutions: the circuit breakers judge the track's window.
   void observe_breakers(HorizonTrack& t, const std::string& pair, const std::vector<OutcomeUpdate>& resolved,
                         std::int64_t now);
-  // Before publishing: new member versions meet their breaker, benched members and the ensemble breaker's
-  // hold are set on the snapshot, then .uncertainty and .sizing of the served decision (configured
-  // strategy and weights), and the served answer joins the signal monitor's history.
-  void attach_decision(PredictionSnapshot& snapshot, const HorizonTrack& t, const PairEnsembleView& settings,
-                       const std::map<std::string, bool>& calibrated);
+  // Before combining: new member versions meet their breaker, benched members and the ensemble breaker's
+  // hold are set on the snapshot (inputs of combine_snapshot).
+  void apply_breakers(PredictionSnapshot& snapshot, const HorizonTrack& t);
+  // After combining: .uncertainty and .sizing of the served decision (configured strategy and weights),
+  // and the served answer joins the signal monitor's history.
+  void attach_sizing(PredictionSnapshot& snapshot, const HorizonTrack& t, const PairEnsembleView& settings,
+                     const std::map<std::string, bool>& calibrated);
   // The members' breaker states live in the kv table ("breakers.<pair>.h<h>"), written when a member is
   // benched or re-admitted and read at start-up, so a restart does not re-admit a benched model.
   void store_breakers(const HorizonTrack& t, const std::string& pair);

@@ -14,8 +14,9 @@ namespace tbml {
 namespace {
 
 // A POST's horizon: the query parameter or the body field "horizon" (a positive integer or its digits),
-// taken out of the body so the rest of it is validated as before. Both given and different: 400.
-std::optional<std::string> take_horizon(const std::optional<std::string>& query, nlohmann::json& body) {
+// taken out of the body so the rest of it is validated as before. Both given and different: one error.
+std::optional<std::string> take_horizon(const std::optional<std::string>& query, nlohmann::json& body,
+                                        BodyErrors& errors) {
   if (!body.is_object() || !body.contains("horizon")) return query;
   const nlohmann::json v = body["horizon"];
   body.erase("horizon");
@@ -23,9 +24,11 @@ std::optional<std::string> take_horizon(const std::optional<std::string>& query,
   if (v.is_number_unsigned()) raw = std::to_string(v.get<std::uint64_t>());
   else if (v.is_string()) raw = v.get<std::string>();
   else raw = v.dump();  // rejected by require_horizon, which names the valid ones
-  if (query && *query != raw)
-    throw bad_request("horizon is given as " + query->substr(0, 40) + " in the query and as " + raw.substr(0, 40) +
-                      " in the body");
+  if (query && *query != raw) {
+    errors.push_back("horizon is given as " + query->substr(0, 40) + " in the query and as " + raw.substr(0, 40) +
+                     " in the body");
+    return query;
+  }
   return raw;
 }
 
@@ -39,7 +42,13 @@ Reply Service::train(const std::string& pair, const std::optional<std::string>& 
   Impl& d = *impl_;
   d.require_pair(pair);
   nlohmann::json body = raw_body;
-  const std::size_t horizon = d.requested_track(take_horizon(raw_horizon, body)).horizon();
+  BodyErrors errors;
+  const std::optional<std::string> named = take_horizon(raw_horizon, body, errors);
+  TrainingOverridesRequest parsed = parse_training_overrides(body);
+  errors.insert(errors.end(), parsed.errors.begin(), parsed.errors.end());
+  require_valid_body(errors);
+  const TrainingOverrides& overrides = parsed.overrides;
+  const std::size_t horizon = d.requested_track(named).horizon();
   std::vector<ModelType> types;
   if (model_type) {
     ModelType t = require_model_type(*model_type);
@@ -48,12 +57,6 @@ Reply Service::train(const std::string& pair, const std::optional<std::string>& 
     types.push_back(t);
   } else {
     types = d.enabled;
-  }
-  TrainingOverrides overrides;
-  try {
-    overrides = TrainingOverrides::from_json(body);
-  } catch (const std::invalid_argument& e) {
-    throw bad_request(e.what());
   }
   nlohmann::json jobs = nlohmann::json::array();
   bool any = false;
@@ -68,25 +71,25 @@ Reply Service::train(const std::string& pair, const std::optional<std::string>& 
   if (!any)
     throw unavailable("Training not queued", jobs.front().value("message", "the training queue refused the job"),
                       {{"jobs", jobs}});
-  return Reply{202, {{"pair", pair}, {"horizon", horizon}, {"jobs", jobs}, {"overrides", overrides.to_json()},
-                     {"message", "Training queued"}, {"timestamp", now_ms()}}};
+  return Reply::of({{"pair", pair}, {"horizon", horizon}, {"jobs", jobs}, {"overrides", overrides.to_json()},
+                     {"message", "Training queued"}, {"timestamp", now_ms()}}, 202);
 }
 
-nlohmann::json Service::training_queue() const {
+Reply Service::training_queue() const {
   nlohmann::json body = impl_->lifecycle->queue().snapshot().to_json();
   body["timestamp"] = now_ms();
-  return body;
+  return Reply::of(std::move(body));
 }
 
 Reply Service::cancel_job(const std::string& id) {
   if (id.size() > 64) throw bad_request("Invalid job id");
   if (!impl_->lifecycle->queue().job(id)) throw not_found("Job not found", "No training job " + id, {{"id", id}});
-  if (!impl_->lifecycle->queue().cancel(id))
+  if (!impl_->lifecycle->cancel(id))
     throw ApiError(409, "Job finished", "Training job " + id + " has already finished", {{"id", id}});
-  return Reply{200, {{"id", id}, {"cancelled", true}, {"timestamp", now_ms()}}};
+  return Reply::of({{"id", id}, {"cancelled", true}, {"timestamp", now_ms()}});
 }
 
-nlohmann::json Service::model_status(const std::string& pair, const std::optional<std::string>& horizon) const {
+Reply Service::model_status(const std::string& pair, const std::optional<std::string>& horizon) const {
   impl_->require_pair(pair);
   const HorizonTrack& t = impl_->requested_track(horizon);
   nlohmann::json body = t.registry.status_json(pair);
@@ -104,7 +107,7 @@ nlohmann::json Service::model_status(const std::string& pair, const std::optiona
     body["volatility"] = st;
   }
   body["timestamp"] = now_ms();
-  return body;
+  return Reply::of(std::move(body));
 }
 
 Reply Service::rebuild(const std::string& pair, const nlohmann::json& raw_body,
@@ -112,7 +115,9 @@ Reply Service::rebuild(const std::string& pair, const nlohmann::json& raw_body,
   Impl& d = *impl_;
   d.require_pair(pair);
   nlohmann::json body = raw_body;
-  const std::optional<std::string> named = take_horizon(raw_horizon, body);
+  BodyErrors errors;
+  const std::optional<std::string> named = take_horizon(raw_horizon, body, errors);
+  require_valid_body(errors);
   // Every horizon unless one is named; the default horizon's jobs go first (lifecycle priority).
   std::vector<std::size_t> horizons = d.lifecycle->horizons();
   if (named) horizons = {d.requested_track(named).horizon()};
@@ -134,20 +139,20 @@ Reply Service::rebuild(const std::string& pair, const nlohmann::json& raw_body,
       jobs.push_back(j);
     }
   }
-  return Reply{202, {{"pair", pair},
+  return Reply::of({{"pair", pair},
                      {"horizons", horizons},
                      {"featureCount", FeaturePipeline::width()},
                      {"featureVersion", FeaturePipeline::version()},
                      {"cancelledJobs", cancelled},
                      {"jobs", jobs},
                      {"message", "Models dropped and queued for retraining"},
-                     {"timestamp", now_ms()}}};
+                     {"timestamp", now_ms()}}, 202);
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Ensemble
 
-nlohmann::json Service::ensemble_stats(const std::string& pair, const std::optional<std::string>& horizon) const {
+Reply Service::ensemble_stats(const std::string& pair, const std::optional<std::string>& horizon) const {
   Impl& d = *impl_;
   d.require_pair(pair);
   const HorizonTrack& t = d.requested_track(horizon);
@@ -161,7 +166,6 @@ nlohmann::json Service::ensemble_stats(const std::string& pair, const std::optio
   v.min_outcomes = d.cfg.ensemble.min_outcomes;
   v.stats = t.tracker.stats(pair, s.strategy);
   v.snapshot = t.snapshots.get(pair);
-  v.options.signal_threshold = d.cfg.ensemble.signal_threshold;
   nlohmann::json body = ensemble_stats_json(v);
   body["horizon"] = t.horizon();
   // The circuit breakers and the signal monitor of this horizon (docs/decision.md).
@@ -175,10 +179,10 @@ nlohmann::json Service::ensemble_stats(const std::string& pair, const std::optio
   }
   // Realised skill of the served volatility forecasts: QLIKE against EWMA's on the same candles, coverage.
   if (t.volatility) body["volatility"] = {{"realised", t.volatility->realised(pair)}, {"model", t.volatility->status(pair)}};
-  return body;
+  return Reply::of(std::move(body));
 }
 
-nlohmann::json Service::model_compare(const std::string& pair, const std::optional<std::string>& horizon) const {
+Reply Service::model_compare(const std::string& pair, const std::optional<std::string>& horizon) const {
   Impl& d = *impl_;
   d.require_pair(pair);
   const HorizonTrack& t = d.requested_track(horizon);
@@ -211,36 +215,35 @@ nlohmann::json Service::model_compare(const std::string& pair, const std::option
                                                          {"test", st.info->report.test.to_json()},
                                                          {"validation", st.info->report.validation.to_json()}};
   }
-  return body;
+  return Reply::of(std::move(body));
 }
 
-nlohmann::json Service::set_weights(const std::string& pair, const nlohmann::json& body) {
+Reply Service::set_weights(const std::string& pair, const nlohmann::json& body) {
   Impl& d = *impl_;
   d.require_pair(pair);
   PairEnsembleView s = d.ensemble_view(pair, d.default_track());
   WeightsRequest req = parse_weights_request(body, d.enabled_names(), s.configured);
-  if (!req.ok()) {
-    std::string msg;
-    for (const auto& e : req.errors) msg += (msg.empty() ? "" : "; ") + e;
-    throw ApiError(400, "Invalid weights", msg, {{"errors", req.errors}, {"validModels", d.enabled_names()},
-                                                 {"validStrategies", valid_strategy_names()}});
-  }
+  require_valid_body(req.errors, "Invalid weights",
+                     {{"validModels", d.enabled_names()}, {"validStrategies", valid_strategy_names()}});
   if (req.weights) d.ensemble_config->set_weights(pair, *req.weights);
   if (req.strategy) d.ensemble_config->set_strategy(pair, *req.strategy);
-  for (auto& [h, t] : d.tracks) d.update_dynamic_weights(pair, *t);
+  for (auto& [h, t] : d.tracks) {
+    d.update_dynamic_weights(pair, *t);
+    d.recombine(pair, *t);  // the published answers follow the new settings at once, no model runs
+  }
   s = d.ensemble_view(pair, d.default_track());
   const std::int64_t now = now_ms();
   d.store(WeightChange{0, pair, now, to_string(s.strategy), s.configured, "set through the API"});
   d.store(KvPut{ensemble_kv_key(pair),
                 nlohmann::json{{"weights", s.configured}, {"strategy", to_string(s.strategy)}}.dump(), now});
   if (d.storage) d.storage->flush(std::chrono::seconds(2));
-  return {{"pair", pair},
+  return Reply::of({{"pair", pair},
           {"weights", s.configured},
           {"strategy", to_string(s.strategy)},
           {"effectiveWeights", s.decision.weights},
           {"weightReason", s.decision.reason},
           {"autoUpdateWeights", d.cfg.ensemble.auto_update_weights},
-          {"timestamp", now_ms()}};
+          {"timestamp", now_ms()}});
 }
 
 

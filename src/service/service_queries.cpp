@@ -77,7 +77,7 @@ nlohmann::json Service::Impl::training_state(const std::string& pair, const Hori
 // ---------------------------------------------------------------------------------------------------
 // Health and self-description
 
-nlohmann::json Service::health() const {
+Reply Service::health() const {
   const Impl& d = *impl_;
   const std::int64_t now = now_ms();
   std::vector<std::string> problems;
@@ -145,7 +145,7 @@ nlohmann::json Service::health() const {
   const std::vector<std::string> decision_problems = d.decision_problems();
   problems.insert(problems.end(), decision_problems.begin(), decision_problems.end());
   std::string status = problems.empty() ? "healthy" : "degraded";
-  return {{"status", status},
+  return Reply::of({{"status", status},
           {"service", "tbml"},
           {"version", TBML_VERSION},
           {"uptime", static_cast<double>(now - d.started_at_ms) / 1000.0},
@@ -159,11 +159,11 @@ nlohmann::json Service::health() const {
           {"cluster", {{"replicas", d.shards.replicas()}, {"ordinal", d.shards.ordinal()},
                        {"peerUrlTemplate", d.shards.peer_url_template()}}},
           {"decision", {{"problems", decision_problems}}},
-          {"timestamp", now}};
+          {"timestamp", now}});
 }
 
-nlohmann::json Service::describe() const {
-  return {{"service", "tbml"},
+Reply Service::describe() const {
+  return Reply::of({{"service", "tbml"},
           {"name", "tbml prediction service"},
           {"version", TBML_VERSION},
           {"description",
@@ -176,13 +176,13 @@ nlohmann::json Service::describe() const {
           {"horizon", impl_->cfg.ml.horizon},
           {"horizons", impl_->cfg.ml.horizons},
           {"sequenceLength", impl_->cfg.ml.sequence_length},
-          {"timestamp", now_ms()}};
+          {"timestamp", now_ms()}});
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Features
 
-nlohmann::json Service::features(const std::string& pair) const {
+Reply Service::features(const std::string& pair) const {
   auto state = impl_->require_pair(pair);
   auto f = state->latest_features();
   if (!f)
@@ -217,7 +217,7 @@ nlohmann::json Service::features(const std::string& pair) const {
       {"status", reference_status_name(f->reference)},
       {"reason", ref_live ? nlohmann::json(nullptr) : nlohmann::json(reference_status_reason(f->reference, ref_pair))},
       {"values", ref_values}};
-  return {{"pair", pair},
+  return Reply::of({{"pair", pair},
           {"features", {{"count", f->values.size()}, {"names", f->names}, {"values", f->values},
                         {"version", FeaturePipeline::version()}}},
           {"reference", reference},
@@ -225,24 +225,25 @@ nlohmann::json Service::features(const std::string& pair) const {
           {"dataPoints", f->data_points},
           {"dataTimestamp", f->timestamp},
           {"stale", impl_->pair_is_stale(pair)},
-          {"timestamp", now_ms()}};
+          {"timestamp", now_ms()}});
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Predictions
 
-nlohmann::json Service::prediction(const std::string& pair, const PredictionQuery& query) const {
+Reply Service::prediction(const std::string& pair, const PredictionQuery& query) const {
   const auto started = std::chrono::steady_clock::now();
   Impl& d = *impl_;
   d.require_pair(pair);
   HorizonTrack& t = d.requested_track(query.horizon);
-  PairEnsembleView settings = d.ensemble_view(pair, t);
-  Strategy strategy = require_strategy(query.strategy, settings.strategy);
+  std::optional<Strategy> asked;
+  if (query.strategy) asked = require_strategy(query.strategy, Strategy::kWeighted);
   std::optional<std::string> single;
   if (query.model) single = to_string(require_model_type(*query.model));
 
-  // Snapshots are published on every new candle and whenever a training run settles: a request only
-  // serialises one, it never runs a model.
+  // Snapshots are published, combined for every strategy, on every new candle, whenever a training run
+  // settles and when the ensemble settings change: a request only serialises one. It never runs a model
+  // and never combines, and takes no lock but the snapshot store's reader lock.
   SnapshotPtr snap = t.snapshots.get(pair);
   const bool base_rate_answer = snap && snap->models.empty() && snap->base_rate_only && !single && query.ensemble;
   if (!snap || (snap->models.empty() && !base_rate_answer)) {
@@ -264,8 +265,7 @@ nlohmann::json Service::prediction(const std::string& pair, const PredictionQuer
   nlohmann::json body;
   try {
     body = single ? individual_prediction_json(*snap, *single, meta, co)
-                  : ensemble_prediction_json(*snap, strategy, settings.decision.weights, meta, co,
-                                             settings.decision.reason, settings.stacked.get());
+                  : ensemble_prediction_json(*snap, asked.value_or(snap->ensemble.served), meta);
   } catch (const NoPredictionError& e) {
     throw unavailable("Models not ready", e.what(),
                       {{"pair", pair}, {"horizon", t.horizon()}, {"errors", e.errors()}, {"training", d.training_state(pair, t)}});
@@ -279,10 +279,10 @@ nlohmann::json Service::prediction(const std::string& pair, const PredictionQuer
   body["horizon"] = t.horizon();
   body["horizons"] = d.horizons_json(pair);
   body["responseTime"] = elapsed_ms(started);
-  return body;
+  return Reply::of(std::move(body));
 }
 
-nlohmann::json Service::predictions_all(const PredictionQuery& query) const {
+Reply Service::predictions_all(const PredictionQuery& query) const {
   const auto started = std::chrono::steady_clock::now();
   nlohmann::json predictions = nlohmann::json::object();
   nlohmann::json unavailable_pairs = nlohmann::json::object();
@@ -293,7 +293,7 @@ nlohmann::json Service::predictions_all(const PredictionQuery& query) const {
   for (const auto& pair : impl_->market->pairs()) {
     if (!impl_->serves(pair)) continue;  // another replica's (the reference pair, ingested for features)
     try {
-      predictions[pair] = prediction(pair, query);
+      predictions[pair] = prediction(pair, query).body;
     } catch (const ApiError& e) {
       unavailable_pairs[pair] = {{"error", e.error()}, {"message", e.what()}};
     }
@@ -309,19 +309,19 @@ nlohmann::json Service::predictions_all(const PredictionQuery& query) const {
     if (!query.local_only) impl_->merge_peer_predictions(query, answer);
   }
   answer["responseTime"] = elapsed_ms(started);
-  return answer;
+  return Reply::of(std::move(answer));
 }
 
-nlohmann::json Service::model_predict(const std::string& pair, const std::string& model_type,
-                                      const std::optional<std::string>& horizon) const {
+Reply Service::model_predict(const std::string& pair, const std::string& model_type,
+                             const std::optional<std::string>& horizon) const {
   PredictionQuery q;
   q.model = model_type;
   q.horizon = horizon;
   return prediction(pair, q);
 }
 
-nlohmann::json Service::history(const std::string& pair, std::size_t limit, std::optional<std::int64_t> since,
-                                std::optional<std::string> model, const std::optional<std::string>& horizon) const {
+Reply Service::history(const std::string& pair, std::size_t limit, std::optional<std::int64_t> since,
+                       std::optional<std::string> model, const std::optional<std::string>& horizon) const {
   Impl& d = *impl_;
   d.require_pair(pair);
   const std::size_t h = d.requested_track(horizon).horizon();
@@ -361,13 +361,20 @@ nlohmann::json Service::history(const std::string& pair, std::size_t limit, std:
     }
     rows.push_back(row);
   }
+  nlohmann::json body = history_page_json(pair, h, std::move(rows), limit, since);
+  body["pendingWrites"] = pending_writes;
+  return Reply::of(std::move(body));
+}
+
+nlohmann::json history_page_json(const std::string& pair, std::size_t horizon, nlohmann::json rows, std::size_t limit,
+                                 std::optional<std::int64_t> since) {
+  const std::size_t count = rows.size();
   return {{"pair", pair},
-          {"horizon", h},
-          {"history", rows},
-          {"count", rows.size()},
+          {"horizon", horizon},
+          {"history", std::move(rows)},
+          {"count", count},
           {"limit", limit},
           {"since", since ? nlohmann::json(*since) : nlohmann::json(nullptr)},
-          {"pendingWrites", pending_writes},
           {"timestamp", now_ms()}};
 }
 

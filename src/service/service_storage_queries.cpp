@@ -14,7 +14,7 @@ namespace tbml {
 // ---------------------------------------------------------------------------------------------------
 // Storage
 
-nlohmann::json Service::storage_stats() const {
+Reply Service::storage_stats() const {
   Impl& d = *impl_;
   if (!d.storage || !d.storage->available()) throw unavailable("Storage unavailable", d.storage_problem());
   nlohmann::json body = d.storage->stats_json();
@@ -22,10 +22,10 @@ nlohmann::json Service::storage_stats() const {
   body["baseDir"] = d.cfg.storage.base_dir;
   body["lastSave"] = d.last_save_ms;
   body["timestamp"] = now_ms();
-  return body;
+  return Reply::of(std::move(body));
 }
 
-nlohmann::json Service::storage_save() {
+Reply Service::storage_save() {
   Impl& d = *impl_;
   Database* db = d.storage ? d.storage->db() : nullptr;
   if (!db) throw unavailable("Storage unavailable", d.storage_problem());
@@ -41,21 +41,24 @@ nlohmann::json Service::storage_save() {
   }
   std::lock_guard lock(d.storage_mutex);
   d.last_save_ms = now_ms();
-  return {{"saved", true}, {"durationMs", elapsed_ms(started)}, {"timestamp", d.last_save_ms}};
+  return Reply::of({{"saved", true}, {"durationMs", elapsed_ms(started)}, {"timestamp", d.last_save_ms}});
 }
 
-nlohmann::json Service::storage_cleanup(const nlohmann::json& body) {
+Reply Service::storage_cleanup(const nlohmann::json& body) {
   Impl& d = *impl_;
+  BodyErrors errors;
   for (auto it = body.begin(); it != body.end(); ++it) {
-    if (it.key() != "maxAgeHours") throw bad_request("Unknown field '" + it.key().substr(0, 40) + "'; expected maxAgeHours");
+    if (it.key() != "maxAgeHours") errors.push_back("Unknown field '" + it.key().substr(0, 40) + "'; expected maxAgeHours");
   }
   double hours = d.cfg.storage.max_age_hours;
   if (body.contains("maxAgeHours")) {
     const auto& v = body["maxAgeHours"];
     if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() <= 0 || v.get<double>() > 24.0 * 365 * 100)
-      throw bad_request("maxAgeHours must be a number in (0, 876000]");
-    hours = v.get<double>();
+      errors.push_back("maxAgeHours must be a number in (0, 876000]");
+    else
+      hours = v.get<double>();
   }
+  require_valid_body(errors);
   if (!d.storage || !d.storage->available()) throw unavailable("Storage unavailable", d.storage_problem());
   d.storage->flush(std::chrono::seconds(5));
   CleanupResult r;
@@ -66,13 +69,13 @@ nlohmann::json Service::storage_cleanup(const nlohmann::json& body) {
   } catch (const std::exception& e) {
     throw unavailable("Storage unavailable", e.what());
   }
-  return {{"maxAgeHours", hours}, {"removed", r.to_json()}, {"timestamp", now_ms()}};
+  return Reply::of({{"maxAgeHours", hours}, {"removed", r.to_json()}, {"timestamp", now_ms()}});
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Metrics
 
-std::string Service::metrics_text() const {
+Reply Service::metrics_text() const {
   const Impl& d = *impl_;
   std::ostringstream os;
   os << d.metrics.render_http_and_inference();
@@ -110,7 +113,7 @@ std::string Service::metrics_text() const {
   os << d.decision_metrics();
   os << "# HELP tbml_uptime_seconds Seconds since start.\n# TYPE tbml_uptime_seconds gauge\n"
      << "tbml_uptime_seconds " << static_cast<double>(now_ms() - d.started_at_ms) / 1000.0 << "\n";
-  return os.str();
+  return Reply::text_of(os.str(), "text/plain; version=0.0.4");
 }
 
 }  // namespace tbml

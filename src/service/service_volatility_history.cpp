@@ -8,8 +8,8 @@
 
 namespace tbml {
 
-nlohmann::json Service::volatility_history(const std::string& pair, std::size_t limit, std::optional<std::int64_t> since,
-                                           const std::optional<std::string>& horizon) const {
+Reply Service::volatility_history(const std::string& pair, std::size_t limit, std::optional<std::int64_t> since,
+                                  const std::optional<std::string>& horizon) const {
   Impl& d = *impl_;
   d.require_pair(pair);
   const int h = static_cast<int>(d.requested_track(horizon).horizon());
@@ -33,13 +33,7 @@ nlohmann::json Service::volatility_history(const std::string& pair, std::size_t 
                     {"resolvedAt", optional(r.resolved_at)},
                     {"timestamp", r.created_at}});
   }
-  return {{"pair", pair},
-          {"horizon", h},
-          {"history", rows},
-          {"count", rows.size()},
-          {"limit", limit},
-          {"since", since ? nlohmann::json(*since) : nlohmann::json(nullptr)},
-          {"timestamp", now_ms()}};
+  return Reply::of(history_page_json(pair, static_cast<std::size_t>(h), std::move(rows), limit, since));
 }
 
 }  // namespace tbml

@@ -1,12 +1,12 @@
 #include "tbml/sim/core_sim_server.h"
 
 #include <httplib.h>
-#include <sys/socket.h>
 
 #include <algorithm>
 #include <chrono>
 #include <stdexcept>
 
+#include "tbml/http/listener.h"
 #include "tbml/util/logging.h"
 #include "tbml/util/time.h"
 
@@ -48,15 +48,15 @@ int CoreSimServer::start(const std::string& host, int port) {
   if (port < 0 || port > 65535) throw std::invalid_argument("CoreSimServer: port must be in [0, 65535]");
   auto log = get_logger("core-sim");
   httplib::Server& server = impl_->server;
-  server.set_keep_alive_timeout(1);  // idle keep-alive connections must not delay stop()
+  ListenerOptions listener;
+  listener.name = "CoreSimServer";
+  listener.host = host;
+  listener.port = port;
+  listener.keep_alive_timeout_s = 1;  // idle keep-alive connections must not delay stop()
+  configure_listener(server, listener);
   // Hanging responses each hold a worker for up to hang_ms while clients time out and retry; enough workers
   // that control routes (POST /sim/fault) are still served meanwhile.
   server.new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
-  // httplib's default sets SO_REUSEPORT, which lets a second process bind the same port silently.
-  server.set_socket_options([](socket_t sock) {
-    int yes = 1;
-    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-  });
 
   const auto dispatch = [this, log](const httplib::Request& req, httplib::Response& res) {
     const std::int64_t started = steady_ms();
@@ -110,30 +110,12 @@ int CoreSimServer::start(const std::string& host, int port) {
     }
   });
 
-  const int bound = port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
-  if (bound <= 0) {
-    throw std::runtime_error("CoreSimServer: cannot bind " + host + ":" + std::to_string(port));
-  }
-  port_ = bound;
   {
     std::lock_guard<std::mutex> lock(stop_mutex_);
     stopping_ = false;
   }
   listener_done_ = false;
-  thread_ = std::thread([this, &server] {
-    server.listen_after_bind();
-    listener_done_ = true;
-  });
-  // The socket already queues connections; wait for the accept loop so that stop() can end it.
-  const std::int64_t deadline = steady_ms() + 5000;
-  while (!server.is_running() && steady_ms() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  if (!server.is_running()) {
-    stop();
-    throw std::runtime_error("CoreSimServer: the listener did not start on " + host + ":" +
-                             std::to_string(port_));
-  }
+  port_ = start_listener(server, listener, thread_, [this] { listener_done_ = true; });
   log->debug("listening on http://{}:{}", host, port_);
   return port_;
 }

@@ -36,6 +36,14 @@ std::string queued_message(JobReason reason, const std::string& job_id) {
   return job_id;
 }
 
+// Records how the run ended and answers the queue with the job status of the same outcome: the model's
+// state and the job's status come from one event (models/version_state.h).
+JobResult settle(ModelRegistry& reg, const TrainingJob& job, TrainingRun run) {
+  JobResult result{job_status_of(run.outcome), run.reason};
+  reg.record_run(job.pair, job.type, std::move(run));
+  return result;
+}
+
 }  // namespace
 
 ModelLifecycle::ModelLifecycle(LifecycleOptions options, std::map<std::size_t, ModelRegistry*> registries,
@@ -85,7 +93,7 @@ EnqueueResult ModelLifecycle::request_training(const std::string& pair, ModelTyp
   // A deduplicated request joins a job that already set the state; a periodic retrain leaves a
   // serving model's state alone (it keeps serving while the candidate trains).
   if (r.outcome == EnqueueOutcome::kQueued && reason != JobReason::kPeriodic)
-    reg.set_state(pair, type, ModelState::kQueued, queued_message(reason, r.job_id));
+    reg.apply(pair, type, VersionEvent::kQueued, queued_message(reason, r.job_id));
   return r;
 }
 
@@ -117,6 +125,15 @@ void ModelLifecycle::periodic(const std::string& pair, std::chrono::milliseconds
       if (registry(h).get(pair, m.type)) request_training(pair, m.type, JobReason::kPeriodic, {}, h);
 }
 
+bool ModelLifecycle::cancel(const std::string& job_id) {
+  const std::optional<TrainingJob> job = queue_->job(job_id);
+  if (!job || !queue_->cancel(job_id)) return false;
+  const std::size_t horizon = job->horizon ? job->horizon : default_horizon();
+  if (job->status == JobStatus::kQueued && registries_.count(horizon))
+    registry(horizon).apply(job->pair, job->type, VersionEvent::kCancelled, "cancelled while queued (" + job_id + ")");
+  return true;
+}
+
 std::size_t ModelLifecycle::cancel_pair(const std::string& pair, std::optional<std::size_t> horizon) {
   return queue_->cancel_pair(pair, horizon);
 }
@@ -145,12 +162,11 @@ JobResult ModelLifecycle::run(const TrainingJob& job, JobContext& ctx) {
   if (have < options_.min_candles) {
     const std::string msg = "not enough data: " + std::to_string(have) + " candles, need " +
                             std::to_string(options_.min_candles);
-    reg.record_run(job.pair, job.type, TrainingRun{RunOutcome::kFailed, msg, std::nullopt, 0, 0});
-    return JobResult{JobStatus::kFailed, msg};
+    return settle(reg, job, TrainingRun{RunOutcome::kFailed, msg, std::nullopt, 0, 0});
   }
   std::optional<Series> series = hooks_.series(job.pair, options_.max_candles);
-  if (!series) return JobResult{JobStatus::kFailed, "unknown pair " + job.pair};
-  reg.set_state(job.pair, job.type, ModelState::kTraining, "training (" + job.id + ")");
+  if (!series) return settle(reg, job, TrainingRun{RunOutcome::kFailed, "unknown pair " + job.pair, std::nullopt, 0, 0});
+  reg.apply(job.pair, job.type, VersionEvent::kStarted, "training (" + job.id + ")");
 
   const TrainOptions to = options_for(job, *spec);
   ServingModel incumbent = reg.serving(job.pair, job.type);
@@ -186,15 +202,15 @@ JobResult ModelLifecycle::run(const TrainingJob& job, JobContext& ctx) {
   try {
     result = train_model(job.type, *series, to, control);
   } catch (const TrainingCancelled&) {
-    reg.record_run(job.pair, job.type, TrainingRun{RunOutcome::kCancelled, "cancelled", std::nullopt, 0, 0});
+    const JobResult settled = settle(reg, job, TrainingRun{RunOutcome::kCancelled, "cancelled", std::nullopt, 0, 0});
     finish("cancelled", "cancelled", nlohmann::json::object(), 0);
-    return JobResult{JobStatus::kCancelled, "cancelled"};
+    return settled;
   } catch (const std::exception& e) {
     const std::string msg = std::string("training failed: ") + e.what();
-    reg.record_run(job.pair, job.type, TrainingRun{RunOutcome::kFailed, msg, std::nullopt, 0, 0});
+    const JobResult settled = settle(reg, job, TrainingRun{RunOutcome::kFailed, msg, std::nullopt, 0, 0});
     finish("failed", msg, nlohmann::json::object(), 0);
     log->error("{} {}: {}", job.pair, name, msg);
-    return JobResult{JobStatus::kFailed, msg};
+    return settled;
   }
 
   const AcceptanceDecision decision =
@@ -203,12 +219,11 @@ JobResult ModelLifecycle::run(const TrainingJob& job, JobContext& ctx) {
   if (result.incumbent_test) metrics["incumbentTest"] = result.incumbent_test->to_json();
   int version = reg.next_version(job.pair, job.type);
   if (!decision.accept) {
-    reg.record_run(job.pair, job.type,
-                         TrainingRun{RunOutcome::kRejected, decision.reason, result.report, version, 0});
+    const JobResult settled = settle(reg, job, TrainingRun{RunOutcome::kRejected, decision.reason, result.report, version, 0});
     finish("rejected", decision.reason, metrics, 0);
     log->info("{} {} h={}: candidate rejected: {}", job.pair, name, horizon, decision.reason);
     if (hooks_.settled) hooks_.settled(job.pair, horizon);
-    return JobResult{JobStatus::kRejected, decision.reason};
+    return settled;
   }
   if (hooks_.save) {
     try {
@@ -221,14 +236,14 @@ JobResult ModelLifecycle::run(const TrainingJob& job, JobContext& ctx) {
     }
   }
   reg.publish(job.pair, job.type, result.model, version);
-  reg.record_run(job.pair, job.type, TrainingRun{RunOutcome::kAccepted, decision.reason, result.report, version, 0});
+  const JobResult settled = settle(reg, job, TrainingRun{RunOutcome::kAccepted, decision.reason, result.report, version, 0});
   finish("accepted", decision.reason, metrics, version);
   log->info("{} {} h={} v{} serving: test accuracy {:.3f}, Brier {:.4f} (base rate {:.3f}, edge {}); {} epochs in {:.1f} s",
             job.pair, name, horizon, version, result.report.test.accuracy, result.report.test.brier,
             result.report.test.base_rate, result.report.edge ? to_string(result.report.edge->verdict) : "unknown",
             result.report.epochs_run, result.report.wall_seconds);
   if (hooks_.settled) hooks_.settled(job.pair, horizon);
-  return JobResult{JobStatus::kSucceeded, decision.reason};
+  return settled;
 }
 
 }  // namespace tbml

@@ -23,6 +23,8 @@ struct HttpServerOptions {
   std::size_t max_body_bytes = 1 << 20;
   int read_timeout_ms = 5000;
   int write_timeout_ms = 5000;
+  // Bind, listen and a running accept loop within this, or start() throws (http/listener.h).
+  int start_deadline_ms = 5000;
   // Connections queued or being served at once; beyond it a connection is answered 503 "Server busy".
   int max_connections = 512;
   bool access_log = false;  // info level when true, debug otherwise
@@ -38,7 +40,8 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Binds and serves on a background thread; returns the bound port. Throws if the port is taken.
+  // Binds and serves on a background thread; returns the bound port. Throws std::runtime_error naming
+  // the address when the port is taken or the server does not accept within start_deadline_ms.
   int start();
   // Stops accepting, lets in-flight requests finish, joins.
   void stop();

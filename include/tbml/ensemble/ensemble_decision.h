@@ -10,27 +10,12 @@
 #include <nlohmann/json.hpp>
 
 #include "tbml/ensemble/prediction_snapshot.h"
+#include "tbml/ensemble/served_ensemble.h"
 #include "tbml/ensemble/stacked.h"
 #include "tbml/ensemble/strategy.h"
 #include "tbml/ensemble/weights.h"
 
 namespace tbml {
-
-struct EnsembleDecision {
-  bool has_edge = false;        // at least one member with a real edge voted
-  Combined combined;            // over the voting members (meaningful only when has_edge)
-  double probability = 0.5;     // combined, or the base rate
-  double confidence = 0.0;
-  std::string direction = "neutral";
-  std::string signal = "HOLD";
-  std::string source;           // "ensemble" or "base-rate"
-  std::string reason;           // why these members voted, with the numbers
-  std::vector<std::string> voting, without_edge;
-  std::vector<std::string> benched;  // members with an edge that their circuit breaker benched (weight 0)
-  bool held = false;                 // the ensemble breaker turned the signal to HOLD
-  // {"edge","reason","source","votingModels","modelsWithoutEdge","benchedModels"}
-  nlohmann::json edge_json() const;
-};
 
 // Members benched by their circuit breaker (ModelPrediction::benched) do not vote; while the snapshot's
 // hold_reason is set the signal is HOLD (probability and direction unchanged: they are still scored).
@@ -39,6 +24,21 @@ struct EnsembleDecision {
 // rule answers and the reason says so.
 EnsembleDecision decide(const PredictionSnapshot& snapshot, Strategy strategy, const WeightMap& weights,
                         const CombineOptions& options = {}, const StackedFit* stacked = nullptr);
+
+// What a snapshot is combined with: the pair's configured strategy and weights (and why), the signal
+// threshold, and the stacked meta-learner (may be null).
+struct EnsembleInputs {
+  Strategy served = Strategy::kWeighted;
+  WeightMap weights;
+  std::string weight_reason;
+  CombineOptions options;
+  const StackedFit* stacked = nullptr;
+};
+
+// Combines the snapshot once for every servable strategy into snapshot.ensemble, before it is
+// published; a snapshot with no member and no base-rate answer is left uncombined. Throws what decide()
+// throws on bad member numbers.
+void combine_snapshot(PredictionSnapshot& snapshot, const EnsembleInputs& inputs);
 
 // Per member: {"edge": "real"|"none"|"worse"|"unknown", "lower", "upper", "modelBrier", "baseBrier", "samples"}.
 nlohmann::json member_edge_json(const ModelPrediction& m);

@@ -1,6 +1,7 @@
 #pragma once
 // Contract JSON (docs: api-contract.md) built from plain structs. Each body is built in exactly one
-// function so serialisation can be optimised later without touching the handlers.
+// function so serialisation can be optimised later without touching the handlers. These only serialise:
+// the ensemble was combined into the snapshot when it was built.
 #include <cstdint>
 #include <map>
 #include <stdexcept>
@@ -10,7 +11,6 @@
 
 #include "tbml/ensemble/outcome_tracker.h"
 #include "tbml/ensemble/prediction_snapshot.h"
-#include "tbml/ensemble/stacked.h"
 #include "tbml/ensemble/strategy.h"
 #include "tbml/ensemble/weights.h"
 
@@ -36,13 +36,11 @@ struct ResponseMeta {
   std::int64_t timestamp = 0;     // epoch ms of the response; 0 = now
 };
 
-// GET /api/predictions/:pair (ensemble form). Weights for models missing from `weights` follow
-// weight_for(). `weight_reason` (optional) is echoed as ensemble.weightReason.
+// GET /api/predictions/:pair (ensemble form): serialises the snapshot's decision for `strategy`, combined
+// when the snapshot was built (combine_snapshot), with the weights and their reason in force then.
+// Throws NoPredictionError when the snapshot has no member answer or was not combined.
 nlohmann::json ensemble_prediction_json(const PredictionSnapshot& snapshot, Strategy strategy,
-                                        const WeightMap& weights, const ResponseMeta& response,
-                                        const CombineOptions& options = {},
-                                        const std::string& weight_reason = {},
-                                        const StackedFit* stacked = nullptr);
+                                        const ResponseMeta& response);
 
 // ?model=<type>, ?ensemble=false and GET /api/models/:pair/:modelType/predict: prediction.type
 // "individual", prediction.modelType, ensemble:false, singleModel:"<type>", strategy:null.
@@ -58,8 +56,7 @@ struct EnsembleStatsView {
   bool auto_update = false;
   std::size_t min_outcomes = 0;
   PairStats stats;
-  SnapshotPtr snapshot;  // latest, may be null: gives the current agreement
-  CombineOptions options;
+  SnapshotPtr snapshot;  // latest, may be null: its decision for `strategy` is the current one
   std::int64_t timestamp = 0;  // 0 = now
 };
 nlohmann::json ensemble_stats_json(const EnsembleStatsView& view);
@@ -71,8 +68,8 @@ struct ModelCompareView {
   Strategy strategy = Strategy::kWeighted;
   WeightMap weights;
   PairStats stats;
-  SnapshotPtr snapshot;  // may be null
-  CombineOptions options;
+  SnapshotPtr snapshot;  // may be null; its decision for `strategy` is the ensemble compared with
+  CombineOptions options;  // the signal threshold of each member's own signal
   std::int64_t timestamp = 0;  // 0 = now
 };
 nlohmann::json models_compare_json(const ModelCompareView& view);

@@ -1,7 +1,7 @@
 #pragma once
-// The result of running a pair's models once on its latest window. Immutable once published: HTTP
-// handlers share it as std::shared_ptr<const PredictionSnapshot> and only serialise it, so a request
-// never runs a model.
+// The result of running a pair's models once on its latest window, combined once into the ensemble's
+// answers. Immutable once published: HTTP handlers share it as std::shared_ptr<const PredictionSnapshot>
+// and only serialise it, so a request never runs a model and never recombines.
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tbml/ensemble/served_ensemble.h"
 #include "tbml/models/edge.h"
 
 namespace tbml {
@@ -32,6 +33,7 @@ struct ModelPrediction {
   // Set by the service when the member's circuit breaker has benched it (the breaker's reason): it is
   // shown but does not vote, whatever its edge.
   std::string benched;
+  bool calibration_checked = false;   // its held-out calibration check passed (for sizing)
   bool has_edge() const { return edge && edge->real(); }
   bool votes() const { return has_edge() && benched.empty(); }
 };
@@ -64,6 +66,9 @@ struct PredictionSnapshot {
   // service before publishing, with `breaker` (the ensemble breaker's state) for the answer.
   std::string hold_reason;
   nlohmann::json breaker;
+  // The members combined once for every strategy a request can name (combine_snapshot), set before
+  // publishing; the routes serialise it and never combine again.
+  ServedEnsemble ensemble;
 
   const ModelPrediction* find(const std::string& model) const {
     for (const auto& m : models) {

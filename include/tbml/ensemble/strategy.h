@@ -15,6 +15,8 @@ enum class Strategy { kWeighted, kMajority, kAverage, kConfidenceWeighted, kStac
 
 // The four rules combine() computes from votes alone (what the outcome tracker scores per candle).
 const std::vector<Strategy>& all_strategies();
+// Every strategy a request can name: the four and kStacked (what a snapshot is combined for).
+const std::vector<Strategy>& servable_strategies();
 std::string to_string(Strategy strategy);  // "weighted", "majority", "average", "confidence_weighted"
 const std::vector<std::string>& valid_strategy_names();  // the four and "stacked"
 std::string valid_strategy_list();  // "weighted, majority, average, confidence_weighted, stacked"

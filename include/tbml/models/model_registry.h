@@ -16,14 +16,9 @@
 #include <nlohmann/json.hpp>
 
 #include "tbml/models/model.h"
+#include "tbml/models/version_state.h"
 
 namespace tbml {
-
-enum class ModelState { kUntrained, kQueued, kTraining, kReady, kFailed };
-std::string to_string(ModelState state);  // "untrained", "queued", "training", "ready", "failed"
-
-enum class RunOutcome { kAccepted, kRejected, kFailed, kCancelled };
-std::string to_string(RunOutcome outcome);  // "accepted", "rejected", "failed", "cancelled"
 
 // One finished training attempt for a (pair, type).
 struct TrainingRun {
@@ -67,12 +62,13 @@ class ModelRegistry {
   // Every serving model of the pair, in all_model_types() order (also while a retrain is under way).
   std::vector<ModelPtr> models_for(const std::string& pair) const;
 
-  // Sets state and reason. Throws std::invalid_argument for kReady when no model is serving.
-  void set_state(const std::string& pair, ModelType type, ModelState state, std::string reason = {});
+  // Moves the state on by `event` (next_state in version_state.h) with its reason. Throws
+  // std::logic_error for a transition the machine does not have (e.g. started while training).
+  void apply(const std::string& pair, ModelType type, VersionEvent event, std::string reason = {});
 
-  // Records a finished run and moves the state on: ready when a model is serving (the old one keeps
-  // serving after a rejected, failed or cancelled run), otherwise failed (or untrained after a cancel).
-  // Call publish() before recording an accepted run.
+  // Records a finished run and moves the state on by its outcome: ready when a model is serving (the old
+  // one keeps serving after a rejected, failed or cancelled run), otherwise failed (or untrained after a
+  // cancel). Call publish() before recording an accepted run.
   void record_run(const std::string& pair, ModelType type, TrainingRun run);
   std::optional<TrainingRun> last_run(const std::string& pair, ModelType type) const;
   std::vector<TrainingRun> recent_runs(const std::string& pair, ModelType type) const;  // newest first

@@ -24,11 +24,11 @@
 #include <nlohmann/json.hpp>
 
 #include "tbml/models/model.h"
+#include "tbml/models/version_state.h"
 
 namespace tbml {
 
-enum class JobStatus { kQueued, kRunning, kSucceeded, kRejected, kFailed, kCancelled };
-std::string to_string(JobStatus status);  // "queued", "running", "succeeded", ...
+// JobStatus is one view of a model version's state machine (models/version_state.h).
 
 // Why a job exists. Cooldown applies only to the automatic ones (auto: no model, periodic).
 enum class JobReason { kManual, kAutoNoModel, kPeriodic, kRebuild, kRetry };
@@ -42,10 +42,17 @@ struct TrainingOverrides {
   std::optional<double> learning_rate;
   std::optional<int> patience;
   nlohmann::json to_json() const;  // camelCase keys, only the ones that are set
-  // Accepts null or an object with epochs, batchSize, learningRate, patience. Throws
-  // std::invalid_argument naming the key on unknown keys, wrong types or out-of-range values.
-  static TrainingOverrides from_json(const nlohmann::json& j);
 };
+
+// Parses null or an object with epochs, batchSize, learningRate, patience; every unknown key, wrong type
+// or out-of-range value is one message in `errors` (the style of every request body: see
+// service/api_error.h, require_valid_body), naming the key.
+struct TrainingOverridesRequest {
+  TrainingOverrides overrides;  // the valid keys (only meaningful when ok())
+  std::vector<std::string> errors;
+  bool ok() const { return errors.empty(); }
+};
+TrainingOverridesRequest parse_training_overrides(const nlohmann::json& body);
 
 // The running job's last report: epochs for the networks, boosting rounds for the trees. The ETA assumes
 // every remaining epoch runs at the mean pace so far; early stopping usually ends the job sooner.

@@ -3,6 +3,7 @@
 // {"error": "<short stable text>", "message": "<detail>", "timestamp": ms, ...context}.
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -31,6 +32,13 @@ inline ApiError not_found(std::string error, std::string message, nlohmann::json
 inline ApiError unavailable(std::string error, std::string message, nlohmann::json context = nlohmann::json::object()) {
   return ApiError(503, std::move(error), std::move(message), std::move(context));
 }
+
+// Request bodies are validated in one style: a body's parser lists every problem it finds (one message
+// each) instead of throwing at the first, and the route turns a non-empty list into one 400 `error` with
+// the messages joined as `message` and listed as `errors`. Query parameters stay one 400 each.
+using BodyErrors = std::vector<std::string>;
+void require_valid_body(const BodyErrors& errors, const std::string& error = "Bad request",
+                        nlohmann::json context = nlohmann::json::object());
 
 // The error body of the contract.
 nlohmann::json error_body(int status, const std::string& error, const std::string& message,

@@ -1,7 +1,7 @@
 #pragma once
 // The daemon's parts wired together: poller → pair state → predictor/outcome tracker → snapshots, the
-// training queue and model registry, storage. The HTTP layer calls the methods below; each returns the
-// JSON body of one route or throws ApiError. No method blocks on training or the network.
+// training queue and model registry, storage. The HTTP layer calls the methods below; each answers one
+// route as a Reply or throws ApiError. No method blocks on training or the network.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -28,9 +28,17 @@ struct PredictionQuery {
   bool local_only = false;  // GET /api/predictions?local=true: this replica's pairs, no fan-out to peers
 };
 
+// What every route method of the Service answers: a status and a JSON body (or, for /metrics, text).
 struct Reply {
   int status = 200;
   nlohmann::json body;
+  std::string text;  // the body instead of `body` when content_type is not JSON
+  std::string content_type = "application/json";
+
+  static Reply of(nlohmann::json body, int status = 200) { return Reply{status, std::move(body), {}, "application/json"}; }
+  static Reply text_of(std::string text, std::string content_type) {
+    return Reply{200, nullptr, std::move(text), std::move(content_type)};
+  }
 };
 
 class Service {
@@ -51,38 +59,38 @@ class Service {
   // and `pair` (already normalised) belongs to another replica (config/shard_rule.h, docs/scaling.md).
   void require_local_pair(const std::string& pair) const;
 
-  nlohmann::json health() const;
-  nlohmann::json describe() const;
-  nlohmann::json features(const std::string& pair) const;
-  nlohmann::json predictions_all(const PredictionQuery& query) const;
-  nlohmann::json prediction(const std::string& pair, const PredictionQuery& query) const;
+  Reply health() const;
+  Reply describe() const;
+  Reply features(const std::string& pair) const;
+  Reply predictions_all(const PredictionQuery& query) const;
+  Reply prediction(const std::string& pair, const PredictionQuery& query) const;
   // `horizon` below is the raw query value (or absent): one of ml.horizons, absent meaning ml.horizon,
   // anything else a 400 listing validHorizons. POST routes also take it as a body field "horizon".
-  nlohmann::json model_predict(const std::string& pair, const std::string& model_type,
-                               const std::optional<std::string>& horizon = std::nullopt) const;
-  nlohmann::json history(const std::string& pair, std::size_t limit, std::optional<std::int64_t> since,
-                         std::optional<std::string> model, const std::optional<std::string>& horizon = std::nullopt) const;
+  Reply model_predict(const std::string& pair, const std::string& model_type,
+                      const std::optional<std::string>& horizon = std::nullopt) const;
+  Reply history(const std::string& pair, std::size_t limit, std::optional<std::int64_t> since,
+                std::optional<std::string> model, const std::optional<std::string>& horizon = std::nullopt) const;
   // Stored volatility forecasts of one horizon, newest first, with the realised variance once known.
-  nlohmann::json volatility_history(const std::string& pair, std::size_t limit, std::optional<std::int64_t> since,
-                                    const std::optional<std::string>& horizon = std::nullopt) const;
+  Reply volatility_history(const std::string& pair, std::size_t limit, std::optional<std::int64_t> since,
+                           const std::optional<std::string>& horizon = std::nullopt) const;
   // Trains the default horizon unless a horizon is named.
   Reply train(const std::string& pair, const std::optional<std::string>& model_type, const nlohmann::json& body,
               const std::optional<std::string>& horizon = std::nullopt);
-  nlohmann::json training_queue() const;
+  Reply training_queue() const;
   Reply cancel_job(const std::string& id);
-  nlohmann::json model_status(const std::string& pair, const std::optional<std::string>& horizon = std::nullopt) const;
-  nlohmann::json model_compare(const std::string& pair, const std::optional<std::string>& horizon = std::nullopt) const;
+  Reply model_status(const std::string& pair, const std::optional<std::string>& horizon = std::nullopt) const;
+  Reply model_compare(const std::string& pair, const std::optional<std::string>& horizon = std::nullopt) const;
   // Rebuilds every horizon unless a horizon is named.
   Reply rebuild(const std::string& pair, const nlohmann::json& body = nlohmann::json::object(),
                 const std::optional<std::string>& horizon = std::nullopt);
   // GET /api/sizing/:pair: the position sizing of the served decision (docs/decision.md); 503 before one.
-  nlohmann::json sizing(const std::string& pair, const std::optional<std::string>& horizon = std::nullopt) const;
-  nlohmann::json ensemble_stats(const std::string& pair, const std::optional<std::string>& horizon = std::nullopt) const;
-  nlohmann::json set_weights(const std::string& pair, const nlohmann::json& body);
-  nlohmann::json storage_stats() const;
-  nlohmann::json storage_save();
-  nlohmann::json storage_cleanup(const nlohmann::json& body);
-  std::string metrics_text() const;
+  Reply sizing(const std::string& pair, const std::optional<std::string>& horizon = std::nullopt) const;
+  Reply ensemble_stats(const std::string& pair, const std::optional<std::string>& horizon = std::nullopt) const;
+  Reply set_weights(const std::string& pair, const nlohmann::json& body);
+  Reply storage_stats() const;
+  Reply storage_save();
+  Reply storage_cleanup(const nlohmann::json& body);
+  Reply metrics_text() const;  // Prometheus text
 
   // Called by the HTTP layer for /metrics.
   void observe_request(const std::string& route, int status, double seconds);

@@ -100,6 +100,9 @@ class ModelLifecycle {
   // passed since the last one.
   void periodic(const std::string& pair, std::chrono::milliseconds interval);
 
+  // Cancels one job (false: unknown or finished). A queued job never runs, so its model state moves on
+  // here (cancelled: ready when a version serves, else untrained); a running one settles when it stops.
+  bool cancel(const std::string& job_id);
   std::size_t cancel_pair(const std::string& pair, std::optional<std::size_t> horizon = std::nullopt);
   TrainingQueue& queue() { return *queue_; }
   const TrainingQueue& queue() const { return *queue_; }

@@ -36,6 +36,14 @@ PredictionSnapshot snapshot(std::vector<std::pair<double, std::optional<Directio
   return s;
 }
 
+// The snapshot as published: combined once for every strategy with the default weights.
+PredictionSnapshot combined(PredictionSnapshot s) {
+  EnsembleInputs in;
+  in.weights = default_weights();
+  combine_snapshot(s, in);
+  return s;
+}
+
 TEST(EnsembleDecision, NoMemberWithAnEdgeAnswersTheBaseRateWithHold) {
   // The SOL case from the issue: Briers a hair either side of the base rate's are noise.
   const auto s = snapshot({{0.71, edge(EdgeVerdict::kNone, 0.2487)},
@@ -67,7 +75,7 @@ TEST(EnsembleDecision, JsonShowsEveryMemberButWeighsOnlyVoters) {
   const auto s = snapshot({{0.9, edge(EdgeVerdict::kNone)}, {0.62, edge(EdgeVerdict::kReal, 0.24)}});
   ResponseMeta meta;
   meta.timestamp = 1;
-  const auto j = ensemble_prediction_json(s, Strategy::kWeighted, default_weights(), meta);
+  const auto j = ensemble_prediction_json(combined(s), Strategy::kWeighted, meta);
   EXPECT_EQ(j["prediction"]["edge"], "real");
   EXPECT_EQ(j["prediction"]["ensemble"]["modelCount"], 1);
   EXPECT_DOUBLE_EQ(j["prediction"]["ensemble"]["individualPredictions"]["lstm"].get<double>(), 0.9);
@@ -80,7 +88,7 @@ TEST(EnsembleDecision, NoEdgeJsonKeepsTheContractFields) {
   const auto s = snapshot({{0.71, edge(EdgeVerdict::kNone)}});
   ResponseMeta meta;
   meta.timestamp = 1;
-  const auto j = ensemble_prediction_json(s, Strategy::kWeighted, default_weights(), meta);
+  const auto j = ensemble_prediction_json(combined(s), Strategy::kWeighted, meta);
   EXPECT_EQ(j["prediction"]["signal"], "HOLD");
   EXPECT_EQ(j["prediction"]["confidence"], 0.0);
   EXPECT_EQ(j["prediction"]["edge"], "none");
@@ -111,6 +119,37 @@ TEST(EnsembleDecision, RejectedCandidatesOnlyStillGiveTheBaseRate) {
   EXPECT_NE(d.reason.find("lstm: worse"), std::string::npos);
   PredictionSnapshot empty = snapshot({});
   EXPECT_THROW(decide(empty, Strategy::kWeighted, default_weights()), std::invalid_argument);
+}
+
+TEST(EnsembleDecision, SnapshotIsCombinedOnceForEveryServableStrategy) {
+  PredictionSnapshot s = snapshot({{0.9, edge(EdgeVerdict::kNone)}, {0.62, edge(EdgeVerdict::kReal, 0.24)},
+                                   {0.58, edge(EdgeVerdict::kReal, 0.24)}});
+  EnsembleInputs in;
+  in.served = Strategy::kMajority;
+  in.weights = {{"gru", 2.0}, {"cnn", 1.0}};
+  in.weight_reason = "configured weights";
+  combine_snapshot(s, in);
+  ASSERT_EQ(s.ensemble.decisions.size(), servable_strategies().size());
+  for (Strategy st : servable_strategies()) {
+    SCOPED_TRACE(to_string(st));
+    ASSERT_NE(s.ensemble.find(st), nullptr);
+    // What a request would have computed itself is what the snapshot holds.
+    EXPECT_DOUBLE_EQ(s.ensemble.find(st)->probability, decide(s, st, in.weights).probability);
+  }
+  EXPECT_DOUBLE_EQ(s.ensemble.find(Strategy::kWeighted)->probability, (0.62 * 2 + 0.58) / 3);
+  EXPECT_EQ(s.ensemble.served_decision(), s.ensemble.find(Strategy::kMajority));
+  const auto j = ensemble_prediction_json(s, Strategy::kWeighted, ResponseMeta{false, 0.0, false, 1});
+  EXPECT_EQ(j["prediction"]["ensemble"]["weightReason"], "configured weights");
+  EXPECT_DOUBLE_EQ(j["prediction"]["ensemble"]["weights"]["gru"].get<double>(), 2.0);
+
+  // Neither members nor a base-rate answer: nothing is combined and the body has no number.
+  PredictionSnapshot empty = snapshot({});
+  combine_snapshot(empty, in);
+  EXPECT_TRUE(empty.ensemble.decisions.empty());
+  EXPECT_THROW(ensemble_prediction_json(empty, Strategy::kWeighted, ResponseMeta{}), NoPredictionError);
+  // A snapshot never combined (a caller that forgot) is refused, not recombined.
+  EXPECT_THROW(ensemble_prediction_json(snapshot({{0.6, edge(EdgeVerdict::kReal)}}), Strategy::kWeighted, ResponseMeta{}),
+               NoPredictionError);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "tbml/ensemble/ensemble_decision.h"
 #include "tbml/ensemble/prediction_json.h"
 
 using namespace tbml;
@@ -29,6 +30,16 @@ PredictionSnapshot contract_snapshot() {
     e.upper = 0.018;
     m.edge = e;
   }
+  return s;
+}
+
+// The snapshot as published: combined once for every strategy (combine_snapshot).
+PredictionSnapshot combined(PredictionSnapshot s, const WeightMap& weights = default_weights(),
+                            const std::string& weight_reason = {}) {
+  EnsembleInputs in;
+  in.weights = weights;
+  in.weight_reason = weight_reason;
+  combine_snapshot(s, in);
   return s;
 }
 
@@ -69,7 +80,7 @@ void expect_outer_shape(const json& j) {
 TEST(PredictionJson, EnsembleBodyHasEveryContractFieldForEachStrategy) {
   for (Strategy strategy : all_strategies()) {
     SCOPED_TRACE(to_string(strategy));
-    const json j = ensemble_prediction_json(contract_snapshot(), strategy, default_weights(), response());
+    const json j = ensemble_prediction_json(combined(contract_snapshot()), strategy, response());
     expect_outer_shape(j);
     EXPECT_EQ(j["ensemble"], true);
     EXPECT_EQ(j["strategy"], to_string(strategy));
@@ -95,7 +106,7 @@ TEST(PredictionJson, EnsembleBodyHasEveryContractFieldForEachStrategy) {
     EXPECT_EQ(p["direction"], "up");
     EXPECT_EQ(p["signal"], "HOLD");
   }
-  const json w = ensemble_prediction_json(contract_snapshot(), Strategy::kWeighted, default_weights(), response());
+  const json w = ensemble_prediction_json(combined(contract_snapshot()), Strategy::kWeighted, response());
   EXPECT_NEAR(w["prediction"]["prediction"].get<double>(), 1.933 / 3.4, 1e-12);
 }
 
@@ -103,7 +114,7 @@ TEST(PredictionJson, FailedModelListedUnderErrorsAndSkipped) {
   PredictionSnapshot s = contract_snapshot();
   s.models.erase(s.models.begin() + 2);  // cnn failed
   s.errors["cnn"] = "prediction failed: boom";
-  const json j = ensemble_prediction_json(s, Strategy::kAverage, default_weights(), response());
+  const json j = ensemble_prediction_json(combined(s), Strategy::kAverage, response());
   const json& e = j["prediction"]["ensemble"];
   EXPECT_EQ(e["modelCount"], 3);
   EXPECT_EQ(e["errors"]["cnn"], "prediction failed: boom");
@@ -115,13 +126,13 @@ TEST(PredictionJson, MajorityTieAndZeroWeightNotesAreVisible) {
   PredictionSnapshot s = contract_snapshot();
   s.models = {{"lstm", 0.7, 1, 0, 0}, {"gru", 0.3, 1, 0, 0}};
   for (auto& m : s.models) m.edge = contract_snapshot().models[0].edge;
-  const json t = ensemble_prediction_json(s, Strategy::kMajority, default_weights(), response());
+  const json t = ensemble_prediction_json(combined(s), Strategy::kMajority, response());
   EXPECT_EQ(t["prediction"]["ensemble"]["tie"], true);
   EXPECT_EQ(t["prediction"]["direction"], "neutral");
   EXPECT_EQ(t["predictions"]["price_direction"], "neutral");
   EXPECT_DOUBLE_EQ(t["prediction"]["prediction"].get<double>(), 0.5);
-  const json z = ensemble_prediction_json(s, Strategy::kWeighted, {{"lstm", 0}, {"gru", 0}}, response(), {},
-                                          "auto-update off: configured weights");
+  const json z = ensemble_prediction_json(combined(s, {{"lstm", 0}, {"gru", 0}}, "auto-update off: configured weights"),
+                                          Strategy::kWeighted, response());
   EXPECT_NE(z["prediction"]["ensemble"]["note"].get<std::string>().find("average"), std::string::npos);
   EXPECT_EQ(z["prediction"]["ensemble"]["weightReason"], "auto-update off: configured weights");
 }
@@ -131,7 +142,7 @@ TEST(PredictionJson, NoModelMeansNoNumber) {
   s.models.clear();
   s.errors["lstm"] = "not trained";
   try {
-    ensemble_prediction_json(s, Strategy::kWeighted, default_weights(), response());
+    ensemble_prediction_json(combined(s), Strategy::kWeighted, response());
     FAIL() << "expected NoPredictionError";
   } catch (const NoPredictionError& e) {
     EXPECT_EQ(e.errors().at("lstm"), "not trained");
@@ -164,7 +175,7 @@ TEST(PredictionJson, IndividualBodyHasEveryContractField) {
 
 TEST(PredictionJson, StatsAndCompareBodies) {
   OutcomeTracker tracker;
-  auto snap = std::make_shared<PredictionSnapshot>(contract_snapshot());
+  auto snap = std::make_shared<PredictionSnapshot>(combined(contract_snapshot()));
   for (int i = 0; i < 30; ++i) {
     tracker.on_candles("BTC", std::vector<CandleClose>{{i, 100.0 + (i % 4)}});
     PredictionSnapshot s = *snap;
@@ -203,6 +214,7 @@ TEST(PredictionJson, StatsAndCompareBodies) {
   auto failed = std::make_shared<PredictionSnapshot>(*snap);
   failed->models.pop_back();
   failed->errors["transformer"] = "prediction failed: boom";
+  *failed = combined(*failed);
   c.snapshot = failed;
   const json cmp = models_compare_json(c);
   ASSERT_EQ(cmp["models"].size(), 4u);

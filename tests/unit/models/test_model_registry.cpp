@@ -69,13 +69,16 @@ TEST(ModelRegistry, PublishValidatesInput) {
 
 TEST(ModelRegistry, StateChangesKeepTheServingModel) {
   ModelRegistry reg;
-  EXPECT_THROW(reg.set_state("BTC", ModelType::kLstm, ModelState::kReady), std::invalid_argument);
-  reg.set_state("BTC", ModelType::kLstm, ModelState::kQueued, "auto: no model");
+  EXPECT_THROW(reg.apply("BTC", ModelType::kLstm, VersionEvent::kAccepted), std::logic_error);  // nothing serves
+  reg.apply("BTC", ModelType::kLstm, VersionEvent::kQueued, "auto: no model");
   EXPECT_EQ(reg.status("BTC")[0].state, ModelState::kQueued);
   EXPECT_EQ(reg.status("BTC")[0].reason, "auto: no model");
 
   reg.publish("BTC", ModelType::kLstm, fake("BTC", ModelType::kLstm, 1), 1);
-  reg.set_state("BTC", ModelType::kLstm, ModelState::kTraining, "periodic retrain");
+  reg.apply("BTC", ModelType::kLstm, VersionEvent::kStarted, "periodic retrain");
+  // One run at a time: a second start while training is refused and changes nothing.
+  EXPECT_THROW(reg.apply("BTC", ModelType::kLstm, VersionEvent::kStarted, "again"), std::logic_error);
+  EXPECT_EQ(reg.status("BTC")[0].reason, "periodic retrain");
   ASSERT_NE(reg.get("BTC", ModelType::kLstm), nullptr);  // old model serves while retraining
   EXPECT_EQ(reg.models_for("BTC").size(), 1u);
   const ModelStatus s = reg.status("BTC")[0];

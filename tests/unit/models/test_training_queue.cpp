@@ -294,31 +294,31 @@ TEST(TrainingQueue, InvalidInputIsRejected) {
 }
 
 TEST(TrainingOverrides, ParsesAndValidates) {
-  const TrainingOverrides o = TrainingOverrides::from_json(
+  const TrainingOverridesRequest r = parse_training_overrides(
       nlohmann::json{{"epochs", 5}, {"batchSize", 32}, {"learningRate", 0.001}, {"patience", 2}});
+  ASSERT_TRUE(r.ok());
+  const TrainingOverrides& o = r.overrides;
   EXPECT_EQ(*o.epochs, 5);
   EXPECT_EQ(*o.batch_size, 32);
   EXPECT_DOUBLE_EQ(*o.learning_rate, 0.001);
   EXPECT_EQ(*o.patience, 2);
   EXPECT_EQ(o.to_json()["batchSize"], 32);
-  EXPECT_FALSE(TrainingOverrides::from_json(nullptr).epochs);
-  EXPECT_TRUE(TrainingOverrides::from_json(nlohmann::json::object()).to_json().empty());
+  EXPECT_FALSE(parse_training_overrides(nullptr).overrides.epochs);
+  EXPECT_TRUE(parse_training_overrides(nlohmann::json::object()).overrides.to_json().empty());
 
   using J = nlohmann::json;
-  EXPECT_THROW(TrainingOverrides::from_json(J::array()), std::invalid_argument);
-  EXPECT_THROW(TrainingOverrides::from_json(J{{"epochs", 0}}), std::invalid_argument);
-  EXPECT_THROW(TrainingOverrides::from_json(J{{"epochs", "5"}}), std::invalid_argument);
-  EXPECT_THROW(TrainingOverrides::from_json(J{{"epochs", 2.5}}), std::invalid_argument);
-  EXPECT_THROW(TrainingOverrides::from_json(J{{"epochs", 18446744073709551615ULL}}), std::invalid_argument);
-  EXPECT_THROW(TrainingOverrides::from_json(J{{"batchSize", -1}}), std::invalid_argument);
-  EXPECT_THROW(TrainingOverrides::from_json(J{{"learningRate", 0.0}}), std::invalid_argument);
-  EXPECT_THROW(TrainingOverrides::from_json(J{{"patience", -1}}), std::invalid_argument);
-  try {
-    TrainingOverrides::from_json(J{{"epoch", 5}});
-    FAIL() << "unknown key accepted";
-  } catch (const std::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find("'epoch'"), std::string::npos);
+  for (const J& bad : {J::array(), J{{"epochs", 0}}, J{{"epochs", "5"}}, J{{"epochs", 2.5}},
+                       J{{"epochs", 18446744073709551615ULL}}, J{{"batchSize", -1}}, J{{"learningRate", 0.0}},
+                       J{{"patience", -1}}}) {
+    EXPECT_EQ(parse_training_overrides(bad).errors.size(), 1u) << bad.dump();
   }
+  const TrainingOverridesRequest unknown = parse_training_overrides(J{{"epoch", 5}});
+  ASSERT_EQ(unknown.errors.size(), 1u);
+  EXPECT_NE(unknown.errors[0].find("'epoch'"), std::string::npos);
+  // Every problem is listed, not only the first.
+  const TrainingOverridesRequest several = parse_training_overrides(J{{"epochs", 0}, {"batchSize", "x"}, {"nope", 1}});
+  EXPECT_EQ(several.errors.size(), 3u);
+  EXPECT_FALSE(several.overrides.epochs);
 }
 
 TEST(TrainingQueue, Names) {
