@@ -3,15 +3,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <filesystem>
 #include <map>
 #include <sstream>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
-#include "tbml/evaluation/charts.h"
-#include "tbml/util/atomic_file.h"
 #include "tbml/volatility/realised.h"
 
 namespace tbml::evaluation {
@@ -411,65 +408,6 @@ nlohmann::json volatility_json(const VolatilityReport& report,
     j["horizons"].push_back(std::move(hj));
   }
   return j;
-}
-
-std::vector<std::string> write_volatility_charts(const std::string& dir, const VolatilityReport& report,
-                                                 const std::vector<std::vector<VolatilityPairEvaluation>>& by_horizon) {
-  std::filesystem::create_directories(dir);
-  std::vector<std::string> written;
-  auto save = [&](const std::string& name, const std::string& svg) {
-    const std::string path = (std::filesystem::path(dir) / name).string();
-    write_file_atomic(path, svg);
-    written.push_back(path);
-  };
-  // Forecast vs realised σ for the first pair, daily means (24 forecasts) so the chart stays readable.
-  for (const auto& pairs : by_horizon) {
-    if (pairs.empty()) continue;
-    const auto& e = pairs.front();
-    const std::vector<std::string> shown{"trees", "garch", "ewma"};
-    std::vector<ChartLine> lines;
-    auto daily = [&](const std::string& name, const std::vector<double>& var) {
-      ChartLine l{name, {}, {}};
-      const double t0 = static_cast<double>(e.timestamp.front());
-      for (std::size_t b = 0; b < var.size(); b += 24) {
-        const std::size_t end = std::min(var.size(), b + 24);
-        double s = 0.0;
-        for (std::size_t i = b; i < end; ++i) s += std::sqrt(std::max(var[i], 0.0));
-        l.x.push_back((static_cast<double>(e.timestamp[b]) - t0) / 86'400'000.0);
-        l.y.push_back(100.0 * s / static_cast<double>(end - b));
-      }
-      return l;
-    };
-    lines.push_back(daily("realised", e.rv));
-    for (const auto& p : e.methods)
-      if (std::find(shown.begin(), shown.end(), p.name) != shown.end()) lines.push_back(daily(p.name, p.variance));
-    save(fmt::format("forecast_vs_realised_{}_h{}.svg", e.pair, e.horizon),
-         line_chart_svg({fmt::format("{}: {}-hour volatility, forecast vs realised (daily means, out of sample)", e.pair,
-                                     e.horizon),
-                         "days since the first forecast", "σ of the h-hour log return (%)", false},
-                        lines));
-  }
-  if (!report.horizons.empty()) {
-    std::vector<ChartLine> lines;
-    ChartLine target{"target 80%", {}, {}};
-    for (std::size_t h = 0; h < report.horizons.size(); ++h) {
-      target.x.push_back(static_cast<double>(report.horizons[h]));
-      target.y.push_back(80.0);
-    }
-    lines.push_back(target);
-    for (std::size_t m = 0; m < report.pooled.front().methods.size(); ++m) {
-      ChartLine l{report.pooled.front().methods[m].name, {}, {}};
-      for (std::size_t h = 0; h < report.horizons.size(); ++h) {
-        l.x.push_back(static_cast<double>(report.horizons[h]));
-        l.y.push_back(100.0 * report.pooled[h].methods.at(m).coverage80);
-      }
-      lines.push_back(std::move(l));
-    }
-    save("coverage80.svg", line_chart_svg({"Coverage of the 80% interval, pooled over pairs (out of sample)",
-                                           "horizon (hours)", "share of returns inside [q10, q90] (%)", false},
-                                          lines));
-  }
-  return written;
 }
 
 }  // namespace tbml::evaluation

@@ -107,7 +107,10 @@ nlohmann::json volatility_json(const VolatilityReport& report,
                                const std::vector<std::vector<VolatilityPairEvaluation>>& by_horizon);
 
 // forecast_vs_realised_<PAIR>_h<H>.svg for the first pair (daily means of σ forecasts of trees, GARCH,
-// EWMA and the realised σ) and coverage80.svg (coverage per method against horizon, pooled).
+// EWMA and the realised σ); per horizon coverage80_by_fold_h<H>.svg (80 % coverage per walk-forward fold,
+// pooled over pairs) and coverage80_by_fold_<PAIR>_h<H>.svg (volatility_charts.h); and, when the run has
+// more than one horizon, coverage80.svg (coverage per method against horizon, pooled). In
+// volatility_charts.cpp.
 std::vector<std::string> write_volatility_charts(const std::string& dir, const VolatilityReport& report,
                                                  const std::vector<std::vector<VolatilityPairEvaluation>>& by_horizon);
 
