@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages tbml builds with. Idempotent: quiet and fast when all are present.
 # xgboost (the CLI) is needed too: Debian's XGBoostTargets.cmake checks for /usr/bin/xgboost.
-# clang-16 and libfuzzer-16-dev build the coverage-guided fuzzers of fuzz/ (scripts/fuzz.sh).
+# clang-16, libfuzzer-16-dev and libclang-rt-16-dev (the sanitizer runtimes) build the coverage-guided
+# fuzzers of fuzz/ (scripts/fuzz.sh) and the ASan + UBSan unit tests (scripts/asan.sh).
 # libopenblas0-pthread replaces the reference libblas.so.3 that Debian's libtorch calls for matrix
 # products (through update-alternatives): training and inference get about ten times faster.
 set -euo pipefail
@@ -18,7 +19,7 @@ if [ "${TBML_SETUP_MINIMAL:-0}" != "1" ]; then
   packages+=(
     googletest libgtest-dev libyaml-cpp-dev chromium
     curl wrk
-    clang-16 libfuzzer-16-dev
+    clang-16 libfuzzer-16-dev libclang-rt-16-dev
   )
 fi
 missing=()

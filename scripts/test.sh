@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # README command 2: build and run the whole test suite with ctest; non-zero exit on any failure.
 #   scripts/test.sh              Release build in build/, every test
-#   scripts/test.sh --sanitize   ASan + UBSan build in build-sanitize/
+#   scripts/test.sh --sanitize   ASan + UBSan build in build-sanitize/ (the whole suite, by hand)
+# CI's run is the first: build, ctest, the fuzzers, scripts/asan.sh, scripts/tsan.sh (docs/reliability.md
+# has the time of each step).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="$root/build"
@@ -17,11 +19,17 @@ start=$(date +%s)
 TBML_BUILD_DIR="$build" "$root/scripts/build.sh" "${extra[@]}"
 echo "build took $(( $(date +%s) - start )) s"
 cd "$build"
+step=$(date +%s)
 ctest --output-on-failure -j2 --timeout 300
+echo "ctest took $(( $(date +%s) - step )) s"
 # The parsers of outside input under libFuzzer (ASan + UBSan): seeds and saved crashes first, then a short
 # coverage-guided run per harness (scripts/fuzz.sh runs them longer).
 if [ "${1:-}" != "--sanitize" ]; then
+  step=$(date +%s)
   "$root/scripts/fuzz.sh" "${TBML_FUZZ_SECONDS:-10}"
+  echo "fuzz took $(( $(date +%s) - step )) s"
+  # The unit tests of the chosen stages under ASan + UBSan (their own clang build, only those targets).
+  "$root/scripts/asan.sh"
   # The concurrency tests under ThreadSanitizer (their own build, only the targets they need).
   "$root/scripts/tsan.sh"
 fi

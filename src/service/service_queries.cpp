@@ -140,6 +140,15 @@ Reply Service::health() const {
   }
   if (d.storage) storage["details"] = d.storage->health().to_json();
   storage["baseDir"] = d.cfg.storage.base_dir;
+  // Model files found on disk and refused (never loaded), until a new version of that model is saved.
+  nlohmann::json refused = nlohmann::json::array();
+  if (d.storage) {
+    for (const auto& r : d.storage->models().refused()) {
+      refused.push_back(r.to_json());
+      problems.push_back("model file refused: " + r.pair + " " + r.type + " v" + std::to_string(r.version) + " " +
+                         r.file + ": " + r.reason);
+    }
+  }
 
   // A tripped ensemble breaker or a signal alert degrades health, with the reason (docs/decision.md).
   const std::vector<std::string> decision_problems = d.decision_problems();
@@ -152,7 +161,7 @@ Reply Service::health() const {
           {"problems", problems},
           {"upstream", upstream},
           {"pairs", pairs},
-          {"models", {{"enabled", d.enabled_names()}, {"loadedPerPair", loaded}, {"loadedPerHorizon", loaded_per_horizon}}},
+          {"models", {{"enabled", d.enabled_names()}, {"loadedPerPair", loaded}, {"loadedPerHorizon", loaded_per_horizon}, {"refused", refused}}},
           {"horizons", {{"default", d.cfg.ml.horizon}, {"configured", d.cfg.ml.horizons}}},
           {"training", d.lifecycle ? d.lifecycle->queue().summary().to_json() : nlohmann::json(nullptr)},
           {"storage", storage},

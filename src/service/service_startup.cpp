@@ -10,7 +10,36 @@
 #include "tbml/util/time.h"
 
 namespace tbml {
+namespace {
 
+// Which of a version's two files a loader's rejection is about, for health's refusal list.
+std::string refused_file(const std::string& why) {
+  for (const char* word : {"weight", "tensor", "byte", "xgboost", "torch"})
+    if (why.find(word) != std::string::npos) return "weights.pt";
+  return "meta.json";
+}
+
+// The newest stored version of pair/type that `import` accepts. A version the store verified but whose
+// contents `import` rejects is refused (logged, quarantined, named by /api/health), and the one before
+// it is tried; nothing it rejects is ever served.
+template <typename Import>
+auto load_newest_accepted(ModelStore& store, const std::string& pair, const std::string& type, Import import)
+    -> std::optional<std::pair<StoredModel, decltype(import(std::declval<const StoredModel&>()))>> {
+  const auto versions = store.versions(pair, type);
+  for (auto v = versions.rbegin(); v != versions.rend(); ++v) {
+    auto stored = store.load_version(pair, type, *v);  // nullopt (and quarantined) if it fails verification
+    if (!stored) continue;
+    try {
+      auto loaded = import(*stored);
+      return std::make_pair(std::move(*stored), std::move(loaded));
+    } catch (const std::exception& e) {
+      store.refuse(pair, type, stored->version, refused_file(e.what()), e.what());
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
 
 void Service::Impl::open_storage() {
   StorageOptions so;
@@ -86,9 +115,12 @@ void Service::Impl::load_models() {
       continue;
     }
     try {
-      auto stored = model_store.load_latest(entry.pair, entry.type);
-      if (!stored) continue;
-      ModelPtr model = import_model(ModelArtifact{stored->meta, stored->weights});
+      auto accepted = load_newest_accepted(model_store, entry.pair, entry.type, [](const StoredModel& m) {
+        return import_model(ModelArtifact{m.meta, m.weights});
+      });
+      if (!accepted) continue;
+      const StoredModel* stored = &accepted->first;
+      ModelPtr model = accepted->second;
       const ModelInfo& info = model->info();
       if (info.feature_names != names) {
         log->warn("{} {} v{} was trained on other features ({}); not loaded, it will be retrained",
@@ -156,11 +188,14 @@ void Service::Impl::start_volatility() {
     for (const auto& entry : storage->models().list()) {
       if (entry.type != type || !serves(entry.pair)) continue;
       try {
-        auto stored = storage->models().load_latest(entry.pair, entry.type);
-        if (!stored) continue;
+        auto accepted = load_newest_accepted(storage->models(), entry.pair, entry.type, [](const StoredModel& m) {
+          return std::make_shared<const volatility::VolatilityModel>(
+              volatility::VolatilityModel::from_json(m.meta.at("volatility"), m.weights));
+        });
+        if (!accepted) continue;
+        const StoredModel* stored = &accepted->first;
         volatility::ServedVolatility served;
-        served.model = std::make_shared<const volatility::VolatilityModel>(
-            volatility::VolatilityModel::from_json(stored->meta.at("volatility"), stored->weights));
+        served.model = accepted->second;
         served.version = stored->version;
         served.report = stored->meta.value("report", nlohmann::json());
         market->get_or_create(entry.pair);

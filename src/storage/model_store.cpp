@@ -77,15 +77,17 @@ void check_names(const std::string& pair, const std::string& type) {
   }
 }
 
-// Renames a bad version folder aside so it is never loaded again but stays for inspection.
-void quarantine(const fs::path& dir, int version, const std::string& reason) {
+// Renames a refused version folder aside so it is never loaded again but stays for inspection.
+void quarantine(const fs::path& dir, int version, const std::string& what) {
   const fs::path from = dir / version_name(version);
   const fs::path to = dir / (version_name(version) + ".bad-" + std::to_string(now_ms()));
+  const std::string model = dir.parent_path().filename().string() + "/" + dir.filename().string() + " " +
+                            version_name(version);
   std::error_code ec;
   fs::rename(from, to, ec);
   if (ec) {
-    storage_log()->error("model {} failed verification ({}) and could not be quarantined: {}",
-                         from.string(), reason, ec.message());
+    storage_log()->error("refused model {} ({}); not loaded, and it could not be quarantined: {}", model, what,
+                         ec.message());
     return;
   }
   try {
@@ -93,11 +95,15 @@ void quarantine(const fs::path& dir, int version, const std::string& reason) {
   } catch (const std::exception&) {
     // The rename stands in the page cache; at worst it is redone after a crash.
   }
-  storage_log()->warn("quarantined model {} as {}: {}", from.string(), to.filename().string(),
-                      reason);
+  storage_log()->error("refused model {} ({}); not loaded, quarantined as {}", model, what,
+                       to.filename().string());
 }
 
 }  // namespace
+
+nlohmann::json RefusedModel::to_json() const {
+  return {{"pair", pair}, {"model", type}, {"version", version}, {"file", file}, {"reason", reason}, {"at", at_ms}};
+}
 
 ModelStore::ModelStore(fs::path base_dir, int keep_versions)
     : root_(std::move(base_dir) / "models"), keep_versions_(keep_versions) {
@@ -158,6 +164,13 @@ int ModelStore::save(const std::string& pair, const std::string& type, nlohmann:
                              std::to_string(version) + ": " + e.what());
   }
   prune_locked(dir);
+  {
+    // A new version supersedes the refused ones of this pair/type.
+    std::lock_guard refused_lock(refused_mu_);
+    refused_.erase(std::remove_if(refused_.begin(), refused_.end(),
+                                  [&](const RefusedModel& r) { return r.pair == pair && r.type == type; }),
+                   refused_.end());
+  }
   return version;
 }
 
@@ -177,20 +190,22 @@ void ModelStore::prune_locked(const fs::path& dir) {
 std::optional<StoredModel> ModelStore::load_locked(const fs::path& dir, int version) {
   const fs::path folder = dir / version_name(version);
   std::string reason;
+  std::string file = kMetaFile;
   try {
     auto meta = nlohmann::json::parse(read_file(folder / kMetaFile), nullptr, false);
     if (meta.is_discarded() || !meta.is_object()) {
-      reason = "meta.json is not a JSON object";
+      reason = "not a JSON object";
     } else if (!meta.contains("checksum") || !meta["checksum"].is_string()) {
-      reason = "meta.json has no checksum";
+      reason = "no checksum";
     } else if (meta.value("version", 0) != version) {
-      reason = "meta.json names another version";
+      reason = "names another version";
     } else {
+      file = kWeightsFile;
       std::string weights = read_file(folder / kWeightsFile);
       const std::string actual = checksum_hex(weights);
       if (actual != meta["checksum"].get<std::string>()) {
-        reason = "checksum mismatch (expected " + meta["checksum"].get<std::string>() + ", got " +
-                 actual + ")";
+        reason = "checksum mismatch (meta.json says " + meta["checksum"].get<std::string>() + ", the " +
+                 std::to_string(weights.size()) + " bytes hash to " + actual + "): truncated or corrupted";
       } else {
         return StoredModel{version, std::move(meta), std::move(weights)};
       }
@@ -198,8 +213,36 @@ std::optional<StoredModel> ModelStore::load_locked(const fs::path& dir, int vers
   } catch (const std::exception& e) {
     reason = e.what();
   }
-  quarantine(dir, version, reason);
+  quarantine(dir, version, file + ": " + reason);
+  record_refusal({dir.parent_path().filename().string(), dir.filename().string(), version, file, reason, now_ms()});
   return std::nullopt;
+}
+
+void ModelStore::record_refusal(RefusedModel refusal) {
+  std::lock_guard lock(refused_mu_);
+  for (auto& r : refused_) {
+    if (r.pair == refusal.pair && r.type == refusal.type && r.version == refusal.version) {
+      r = std::move(refusal);
+      return;
+    }
+  }
+  refused_.push_back(std::move(refusal));
+}
+
+void ModelStore::refuse(const std::string& pair, const std::string& type, int version, const std::string& file,
+                        const std::string& reason) {
+  const fs::path dir = type_dir(pair, type);
+  {
+    std::lock_guard lock(mu_);
+    std::error_code ec;
+    if (version > 0 && fs::is_directory(dir / version_name(version), ec)) quarantine(dir, version, file + ": " + reason);
+  }
+  record_refusal({pair, type, version, file, reason, now_ms()});
+}
+
+std::vector<RefusedModel> ModelStore::refused() const {
+  std::lock_guard lock(refused_mu_);
+  return refused_;
 }
 
 std::optional<StoredModel> ModelStore::load_latest(const std::string& pair,

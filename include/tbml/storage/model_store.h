@@ -4,6 +4,8 @@
 // fsynced), so after a crash it is either complete or absent. meta.json carries the weights'
 // checksum; a version that fails verification is renamed to `v<N>.bad-<ms>` (quarantined, logged)
 // and the previous version is used instead. The newest `keep_versions` versions are kept.
+// Every refusal (a version that failed these checks, or whose contents the loader rejected) is kept in
+// refused() until a new version of that pair/type is saved, so health can name it.
 #include <cstdint>
 #include <filesystem>
 #include <mutex>
@@ -25,6 +27,17 @@ struct StoredModelSummary {
   std::string type;
   std::vector<int> versions;  // ascending, verified-complete folders only
   std::uintmax_t bytes = 0;   // everything under the type folder, quarantined files included
+};
+
+// A model version found on disk and refused: never loaded, quarantined, named by health.
+struct RefusedModel {
+  std::string pair;
+  std::string type;
+  int version = 0;
+  std::string file;    // "weights.pt" or "meta.json"
+  std::string reason;
+  std::int64_t at_ms = 0;
+  nlohmann::json to_json() const;
 };
 
 class ModelStore {
@@ -53,6 +66,13 @@ class ModelStore {
   std::vector<StoredModelSummary> list() const;
   std::uintmax_t total_bytes() const;
 
+  // The loader rejected a version that passed the store's checks (its contents do not parse): logged,
+  // quarantined and recorded like a failed verification.
+  void refuse(const std::string& pair, const std::string& type, int version, const std::string& file,
+              const std::string& reason);
+  // Refusals not yet superseded by a newer saved version of their pair/type, oldest first.
+  std::vector<RefusedModel> refused() const;
+
   // Start-up: removes temp files/folders left by an interrupted save; returns how many.
   std::size_t cleanup_temp();
   // Start-up: verifies every stored version, quarantining bad ones; returns how many were bad.
@@ -61,11 +81,15 @@ class ModelStore {
  private:
   std::filesystem::path type_dir(const std::string& pair, const std::string& type) const;
   std::optional<StoredModel> load_locked(const std::filesystem::path& dir, int version);
+  void record_refusal(RefusedModel refusal);
   void prune_locked(const std::filesystem::path& dir);
 
   std::filesystem::path root_;
   int keep_versions_;
   mutable std::mutex mu_;
+  // Its own lock: health reads refusals without waiting behind a save's fsyncs.
+  mutable std::mutex refused_mu_;
+  std::vector<RefusedModel> refused_;
 };
 
 }  // namespace tbml

@@ -83,8 +83,18 @@ TEST(ModelStore, ChecksumMismatchFallsBackAndQuarantines) {
   EXPECT_TRUE(any_quarantined(type_dir));
   EXPECT_FALSE(fs::exists(type_dir / "v2"));
   EXPECT_EQ(store.versions("BTC", "cnn"), (std::vector<int>{1}));
-  // The next save does not reuse the quarantined number.
+  // The refusal names the pair, type, version and file until a new version is saved.
+  auto refused = store.refused();
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(refused[0].pair, "BTC");
+  EXPECT_EQ(refused[0].type, "cnn");
+  EXPECT_EQ(refused[0].version, 2);
+  EXPECT_EQ(refused[0].file, "weights.pt");
+  EXPECT_NE(refused[0].reason.find("checksum mismatch"), std::string::npos) << refused[0].reason;
+  EXPECT_EQ(refused[0].to_json()["model"], "cnn");
+  // The next save does not reuse the quarantined number, and supersedes the refusal.
   EXPECT_EQ(store.save("BTC", "cnn", {}, "third"), 3);
+  EXPECT_TRUE(store.refused().empty());
 }
 
 TEST(ModelStore, TruncatedMetaFallsBackAndQuarantines) {
@@ -103,6 +113,30 @@ TEST(ModelStore, TruncatedMetaFallsBackAndQuarantines) {
   EXPECT_EQ(loaded->version, 1);
   EXPECT_EQ(loaded->meta["a"], 1);
   EXPECT_TRUE(any_quarantined(type_dir));
+  ASSERT_EQ(store.refused().size(), 1u);
+  EXPECT_EQ(store.refused()[0].file, "meta.json");
+  EXPECT_EQ(store.refused()[0].reason, "not a JSON object");
+}
+
+TEST(ModelStore, RefusedByTheLoaderIsQuarantinedAndListed) {
+  test::TempDir dir;
+  ModelStore store(dir.path());
+  store.save("BTC", "gru", {}, "v1 weights");
+  store.save("BTC", "gru", {}, "hostile but checksummed");
+  store.save("ETH", "gru", {}, "other pair");
+  const fs::path type_dir = dir.path() / "models" / "BTC" / "gru";
+  store.refuse("BTC", "gru", 2, "weights.pt", "tensor 'w' has 9 dimensions");
+  EXPECT_FALSE(fs::exists(type_dir / "v2"));
+  EXPECT_TRUE(any_quarantined(type_dir));
+  EXPECT_EQ(store.load_latest("BTC", "gru")->version, 1);
+  // Refusing the same version twice (e.g. after a failed rename) lists it once.
+  store.refuse("BTC", "gru", 2, "weights.pt", "tensor 'w' has 9 dimensions");
+  ASSERT_EQ(store.refused().size(), 1u);
+  EXPECT_EQ(store.refused()[0].reason, "tensor 'w' has 9 dimensions");
+  // A save of another pair does not clear it.
+  store.save("ETH", "gru", {}, "again");
+  EXPECT_EQ(store.refused().size(), 1u);
+  EXPECT_THROW(store.refuse("../x", "gru", 1, "weights.pt", "no"), std::invalid_argument);
 }
 
 TEST(ModelStore, NothingLoadsWhenEveryVersionIsBad) {
@@ -122,6 +156,8 @@ TEST(ModelStore, VerifyAllQuarantinesBadVersions) {
   std::ofstream(dir.path() / "models" / "ETH" / "gru" / "v1" / "meta.json") << "{";
   EXPECT_EQ(store.verify_all(), 1u);
   EXPECT_EQ(store.verify_all(), 0u);
+  ASSERT_EQ(store.refused().size(), 1u);
+  EXPECT_EQ(store.refused()[0].pair, "ETH");
   EXPECT_TRUE(store.load_latest("BTC", "lstm").has_value());
 }
 
