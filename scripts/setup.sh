@@ -14,11 +14,12 @@ packages=(
 )
 # The test suite and tools on top of the build: googletest; yaml-cpp reads docs/openapi.yaml in the
 # OpenAPI tests; chromium (headless) renders the status page in its browser test; curl and wrk for
-# scripts and benchmarks. TBML_SETUP_MINIMAL=1 (docker/Dockerfile's build stage) installs the build only.
+# scripts and benchmarks; nginx checks the shard router's configuration (`nginx -t` in
+# test_docker_files). TBML_SETUP_MINIMAL=1 (docker/Dockerfile's build stage) installs the build only.
 if [ "${TBML_SETUP_MINIMAL:-0}" != "1" ]; then
   packages+=(
     googletest libgtest-dev libyaml-cpp-dev chromium
-    curl wrk
+    curl wrk nginx
     clang-16 libfuzzer-16-dev libclang-rt-16-dev
   )
 fi

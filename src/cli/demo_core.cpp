@@ -22,8 +22,17 @@ std::unique_ptr<CoreSimServer> start_demo_core(const Config& cfg, const std::str
     so.synthetic_pairs = cfg.demo.pairs;
     so.initial = cfg.demo.initial;
   }
+  // An ephemeral port may be the one the API is about to bind (server.port, picked free but not yet
+  // bound, e.g. by a test): then the API's bind would fail. The stand-in that got it keeps it while a
+  // second one binds (so the kernel cannot hand it out again), then lets it go.
   auto server = std::make_unique<CoreSimServer>(make_core_simulator(so));
-  const int port = server->start("127.0.0.1", 0);
+  int port = server->start("127.0.0.1", 0);
+  if (port == cfg.server.port) {
+    auto second = std::make_unique<CoreSimServer>(make_core_simulator(so));
+    port = second->start("127.0.0.1", 0);
+    server->stop();
+    server = std::move(second);
+  }
   get_logger("serve")->info("demo: simulated core service on http://127.0.0.1:{} ({} pairs, one candle every {} ms)",
                             port, server->simulator()->pairs().size(), cfg.demo.step_ms);
   return server;

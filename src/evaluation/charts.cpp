@@ -103,14 +103,17 @@ std::string line_chart_svg(const ChartSpec& spec, const std::vector<ChartLine>& 
   return s.str();
 }
 
+ChartFolder::ChartFolder(std::string d) : dir(std::move(d)) { std::filesystem::create_directories(dir); }
+
+void ChartFolder::save(const std::string& name, const std::string& svg) {
+  const std::string path = (std::filesystem::path(dir) / name).string();
+  write_file_atomic(path, svg);
+  written.push_back(path);
+}
+
 std::vector<std::string> write_charts(const std::string& dir, const EvaluationReport& report) {
-  std::filesystem::create_directories(dir);
-  std::vector<std::string> written;
-  auto save = [&](const std::string& name, const std::string& svg) {
-    const std::string path = (std::filesystem::path(dir) / name).string();
-    write_file_atomic(path, svg);
-    written.push_back(path);
-  };
+  ChartFolder folder(dir);
+  auto save = [&](const std::string& name, const std::string& svg) { folder.save(name, svg); };
   std::vector<const PairScores*> all;
   for (const auto& p : report.pairs) all.push_back(&p);
   all.push_back(&report.pooled);
@@ -155,7 +158,7 @@ std::vector<std::string> write_charts(const std::string& dir, const EvaluationRe
          line_chart_svg({"Long/flat equity after costs: " + p.pair, "scored hour", "equity (start = 1)", false},
                         lines));
   }
-  return written;
+  return folder.written;
 }
 
 }  // namespace tbml::evaluation

@@ -60,13 +60,8 @@ std::string coverage_by_fold_svg(const std::vector<VolatilityPairEvaluation>& pa
 
 std::vector<std::string> write_volatility_charts(const std::string& dir, const VolatilityReport& report,
                                                  const std::vector<std::vector<VolatilityPairEvaluation>>& by_horizon) {
-  std::filesystem::create_directories(dir);
-  std::vector<std::string> written;
-  auto save = [&](const std::string& name, const std::string& svg) {
-    const std::string path = (std::filesystem::path(dir) / name).string();
-    write_file_atomic(path, svg);
-    written.push_back(path);
-  };
+  ChartFolder folder(dir);
+  auto save = [&](const std::string& name, const std::string& svg) { folder.save(name, svg); };
   // Forecast vs realised σ for the first pair, daily means (24 forecasts) so the chart stays readable.
   for (const auto& pairs : by_horizon) {
     if (pairs.empty()) continue;
@@ -128,7 +123,7 @@ std::vector<std::string> write_volatility_charts(const std::string& dir, const V
                                            "horizon (hours)", "share of returns inside [q10, q90] (%)", false},
                                           lines));
   }
-  return written;
+  return folder.written;
 }
 
 }  // namespace tbml::evaluation

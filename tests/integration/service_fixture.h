@@ -22,9 +22,10 @@ struct JsonReply {
   std::string content_type;
 };
 
-inline JsonReply request(int port, const std::string& method, const std::string& path,
-                         const std::string& body = "", const httplib::Headers& headers = {}) {
-  httplib::Client cli("127.0.0.1", port);
+// `host` is a loopback address: the shard tests run replicas on 127.0.0.1 and 127.0.1.1.
+inline JsonReply request_at(const std::string& host, int port, const std::string& method, const std::string& path,
+                            const std::string& body = "", const httplib::Headers& headers = {}) {
+  httplib::Client cli(host, port);
   cli.set_connection_timeout(2, 0);
   cli.set_read_timeout(10, 0);
   cli.set_write_timeout(10, 0);
@@ -50,6 +51,11 @@ inline JsonReply request(int port, const std::string& method, const std::string&
   out.content_type = r->get_header_value("Content-Type");
   out.body = nlohmann::json::parse(r->body, nullptr, false);
   return out;
+}
+
+inline JsonReply request(int port, const std::string& method, const std::string& path,
+                         const std::string& body = "", const httplib::Headers& headers = {}) {
+  return request_at("127.0.0.1", port, method, path, body, headers);
 }
 
 inline JsonReply get(int port, const std::string& path) { return request(port, "GET", path); }

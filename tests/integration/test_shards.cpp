@@ -19,20 +19,6 @@ using namespace tbml::testing;
 
 namespace {
 
-JsonReply call(const std::string& host, int port, const std::string& method, const std::string& path) {
-  httplib::Client cli(host, port);
-  cli.set_connection_timeout(2, 0);
-  cli.set_read_timeout(10, 0);
-  auto r = method == "GET" ? cli.Get(path) : cli.Post(path, "", "application/json");
-  JsonReply out;
-  if (!r) return out;
-  out.status = r->status;
-  out.raw = r->body;
-  out.content_type = r->get_header_value("Content-Type");
-  out.body = nlohmann::json::parse(r->body, nullptr, false);
-  return out;
-}
-
 std::string host_of(int ordinal) { return "127.0." + std::to_string(ordinal) + ".1"; }
 
 class Replica {
@@ -48,8 +34,8 @@ class Replica {
                                  "cluster.peerUrlTemplate=" + tmpl, "--set", "cluster.fanoutTimeoutMs=1000"},
         std::map<std::string, std::string>{}, storage_ + "/service.log");
   }
-  JsonReply get(const std::string& path) const { return call(host_of(ordinal_), port_, "GET", path); }
-  JsonReply post(const std::string& path) const { return call(host_of(ordinal_), port_, "POST", path); }
+  JsonReply get(const std::string& path) const { return request_at(host_of(ordinal_), port_, "GET", path); }
+  JsonReply post(const std::string& path) const { return request_at(host_of(ordinal_), port_, "POST", path); }
   bool wait_healthy() const {
     return wait_until([this] { return get("/api/health").status == 200; }, std::chrono::seconds(30));
   }

@@ -21,6 +21,15 @@ struct ChartSpec {
 
 std::string line_chart_svg(const ChartSpec& spec, const std::vector<ChartLine>& lines);
 
+// The chart files of one `--plot` folder (created when missing), written atomically; `written` lists the
+// paths in order. save() throws std::runtime_error when a file cannot be written.
+struct ChartFolder {
+  explicit ChartFolder(std::string dir);
+  void save(const std::string& name, const std::string& svg);
+  std::string dir;
+  std::vector<std::string> written;
+};
+
 // Writes reliability_<PAIR>.svg (and reliability_pooled.svg) and returns_<PAIR>.svg into `dir` (created
 // when missing). Returns the paths written. Throws std::runtime_error when a file cannot be written.
 std::vector<std::string> write_charts(const std::string& dir, const EvaluationReport& report);
