@@ -228,9 +228,7 @@ void Service::Impl::combine_and_publish(const std::shared_ptr<PredictionSnapshot
     // routes answer 503 rather than a number.
     log->warn("{} h={}: ensemble not combined: {}", snapshot->pair, t.horizon(), e.what());
   }
-  std::map<std::string, bool> calibrated;
-  for (const auto& m : snapshot->models) calibrated[m.model] = m.calibration_checked;
-  attach_sizing(*snapshot, t, settings, calibrated);
+  attach_sizing(*snapshot, t, settings);
   t.snapshots.publish(snapshot);
 }
 

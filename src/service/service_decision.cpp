@@ -49,9 +49,10 @@ void Service::Impl::apply_breakers(PredictionSnapshot& snapshot, const HorizonTr
 }
 
 void Service::Impl::attach_sizing(PredictionSnapshot& snapshot, const HorizonTrack& t,
-                                  const PairEnsembleView& settings,
-                                  const std::map<std::string, bool>& calibrated) {
+                                  const PairEnsembleView& settings) {
   if (snapshot.models.empty() && !snapshot.base_rate_only) return;  // nothing is served: no sizing
+  std::map<std::string, bool> calibrated;  // what decision_sizing reads: each member's calibration check
+  for (const ModelPrediction& m : snapshot.models) calibrated[m.model] = m.calibration_checked;
   const std::string& pair = snapshot.pair;
   snapshot.uncertainty = uncertainty_json(snapshot, cfg.decision.interval_level);
   try {

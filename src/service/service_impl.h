@@ -134,8 +134,7 @@ struct Service::Impl {
   void apply_breakers(PredictionSnapshot& snapshot, const HorizonTrack& t);
   // After combining: .uncertainty and .sizing of the served decision (configured strategy and weights),
   // and the served answer joins the signal monitor's history.
-  void attach_sizing(PredictionSnapshot& snapshot, const HorizonTrack& t, const PairEnsembleView& settings,
-                     const std::map<std::string, bool>& calibrated);
+  void attach_sizing(PredictionSnapshot& snapshot, const HorizonTrack& t, const PairEnsembleView& settings);
   // The members' breaker states live in the kv table ("breakers.<pair>.h<h>"), written when a member is
   // benched or re-admitted and read at start-up, so a restart does not re-admit a benched model.
   void store_breakers(const HorizonTrack& t, const std::string& pair);
