@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # The benchmark suite (docs/performance.md): builds Release and measures the real binary on loopback.
-#   scripts/bench.sh [--soak] [--soak-seconds N] [--duration N] [--quick] [--no-build]
+#   scripts/bench.sh [--soak] [--soak-seconds N] [--duration N] [--quick] [--no-build] [--http-only]
 #     --soak           10-minute RSS soak under load (default: a 60 s soak)
 #     --soak-seconds N soak length in seconds
 #     --duration N     seconds per wrk run (default 5)
 #     --quick          skip training on 20,000 candles (the longest part)
 #     --no-build       use the binaries already in the build folder
 #     --no-train       skip the training measurements (part 4)
+#     --http-only      only the HTTP comparison (issue #13): tbml next to bench_http_ceiling under the same
+#                      wrk runs, and the prediction route idle and while the BTC ensemble trains; no
+#                      features, inference, training benches, threads64 set-up or soak
 #     --serve-models D reuse a folder written by `tbml train --out D` holding 6 pairs x 4 models, instead of
 #                      training the serving set
 #     --openblas       run every binary with Debian's OpenBLAS (libopenblas0-pthread, fetched with
 #                      `apt-get download` and unpacked into the scratch folder) even where libblas.so.3 points
 #                      to the reference BLAS (scripts/setup.sh installs OpenBLAS, so this is only needed on a
 #                      machine set up without it); results get a -openblas suffix
-# Environment: TBML_BUILD_DIR (default build/), BENCH_DATA (candle CSVs, default ../shared/data/market), BENCH_WORK (scratch folder, default a mktemp folder),
+# Environment: TBML_BUILD_DIR (default build/), TBML_BIN (the tbml binary, default <build>/tbml), BENCH_DATA (candle CSVs, default ../shared/data/market), BENCH_WORK (scratch folder, default a mktemp folder),
 # BENCH_OUT (default bench/results). Writes <BENCH_OUT>/<date>.json and <date>.md.
 # Parts that need real candles (training, models for 6 pairs, HTTP prediction routes) are skipped with a
 # note when ../shared/data/market is absent; the feature and inference benches then use a seeded random walk.
@@ -29,6 +32,7 @@ do_build=1
 openblas=0
 do_train=1
 serve_models=""
+http_only=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --soak) soak_seconds=600 ;;
@@ -39,6 +43,7 @@ while [ $# -gt 0 ]; do
     --openblas) openblas=1 ;;
     --no-train) do_train=0 ;;
     --serve-models) serve_models="$2"; shift ;;
+    --http-only) http_only=1; do_train=0 ;;
     *) echo "bench.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -49,7 +54,12 @@ work="${BENCH_WORK:-$(mktemp -d /tmp/tbml-bench.XXXXXX)}"
 raw="$work/raw"
 mkdir -p "$raw" "$out_dir"
 serve_pid=""
+ceiling_pid=""
 cleanup() {
+  if [ -n "$ceiling_pid" ] && kill -0 "$ceiling_pid" 2>/dev/null; then
+    kill -TERM "$ceiling_pid" 2>/dev/null || true
+    wait "$ceiling_pid" 2>/dev/null || true
+  fi
   if [ -n "$serve_pid" ] && kill -0 "$serve_pid" 2>/dev/null; then
     kill -TERM "$serve_pid" 2>/dev/null || true
     wait "$serve_pid" 2>/dev/null || true
@@ -62,9 +72,14 @@ log() { echo "[bench $(date +%H:%M:%S) load $(cut -d' ' -f1 /proc/loadavg)] $*" 
 if [ "$do_build" = 1 ]; then
   log "building Release in $build"
   cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DTBML_BUILD_BENCH=ON >/dev/null
-  cmake --build "$build" --target tbml bench_market_features bench_service_inference bench_service_training -j"$(nproc)" >/dev/null
+  if [ "$http_only" = 1 ]; then
+    cmake --build "$build" --target tbml bench_http_ceiling -j"$(nproc)" >/dev/null
+  else
+    cmake --build "$build" --target tbml bench_market_features bench_service_inference bench_service_training \
+      bench_http_ceiling -j"$(nproc)" >/dev/null
+  fi
 fi
-tbml="$build/tbml"
+tbml="${TBML_BIN:-$build/tbml}"  # TBML_BIN: another tbml binary (a before/after comparison)
 bench_dir="$build/bench"
 
 blas="libblas.so.3 -> $(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3)"
@@ -91,6 +106,7 @@ fi
   echo "soak_seconds=$soak_seconds"
   echo "blas=$blas"
   echo "wrk_seconds=$duration"
+  echo "http_only=$http_only"
 } > "$raw/machine.txt"
 
 pairs=(BTC ETH SOL BNB XRP ADA)
@@ -112,10 +128,13 @@ timed() {
 }
 
 # ---- 1. features ---------------------------------------------------------------------------------
-log "features"
-if [ "$have_data" = 1 ]; then
+if [ "$http_only" = 1 ]; then
+  :
+elif [ "$have_data" = 1 ]; then
+  log "features"
   "$bench_dir/bench_market_features" --csv "$data/BTCUSDT_1h.csv" > "$raw/features.json"
 else
+  log "features"
   "$bench_dir/bench_market_features" --synthetic > "$raw/features.json"
 fi
 
@@ -148,7 +167,9 @@ if [ "$have_data" = 1 ]; then
 fi
 
 # ---- 2. inference --------------------------------------------------------------------------------
-for t in 1 2; do
+inference_threads=(1 2)
+[ "$http_only" = 1 ] && inference_threads=()
+for t in "${inference_threads[@]}"; do
   log "inference, $t torch thread(s)"
   if [ "$have_data" = 1 ]; then
     "$bench_dir/bench_service_inference" --models "$work/serve" --csv "$csv_all" --threads "$t" \
@@ -161,9 +182,31 @@ done
 # ---- 3 and 5. HTTP under load, RSS ---------------------------------------------------------------
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"
+ceiling_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+ceiling_base="http://127.0.0.1:$ceiling_port"
 status_of() { curl -s -o /dev/null -w '%{http_code}' "$1" || true; }
-rss_now() { awk '/VmRSS/ {print $2}' "/proc/$serve_pid/status"; }
-hwm_now() { awk '/VmHWM/ {print $2}' "/proc/$serve_pid/status"; }
+# RSS and its high-water mark of a process (default: the service), KiB.
+rss_now() { awk '/VmRSS/ {print $2}' "/proc/${1:-$serve_pid}/status"; }
+hwm_now() { awk '/VmHWM/ {print $2}' "/proc/${1:-$serve_pid}/status"; }
+
+# The ceiling (bench_http_ceiling): tbml's listener set-up and worker pool answering one fixed body, the
+# answer tbml gave on the route just before, so both send the same bytes per request.
+start_ceiling() {
+  local body="$1" tag="$2"
+  "$bench_dir/bench_http_ceiling" --port "$ceiling_port" --body-file "$body" > "$raw/ceiling$tag.out" 2>&1 &
+  ceiling_pid=$!
+  for _ in $(seq 1 100); do
+    sleep 0.1
+    grep -q '^port=' "$raw/ceiling$tag.out" && return 0
+  done
+  echo "bench.sh: bench_http_ceiling did not start: $(cat "$raw/ceiling$tag.out")" >&2
+  return 1
+}
+stop_ceiling() {
+  kill -TERM "$ceiling_pid" 2>/dev/null || true
+  wait "$ceiling_pid" 2>/dev/null || true
+  ceiling_pid=""
+}
 
 start_service() {
   local config="$1" threads="$2"
@@ -193,24 +236,25 @@ stop_service() {
   serve_pid=""
 }
 
-# One wrk run: name, connections, path, seconds. Saves wrk's report plus the service's RSS after it. wrk's
-# latencies only cover connections that were served, so 10 fresh-connection requests (curl, one after the
-# other) are timed during the run too: what a new client waits while the pool is busy.
+# One wrk run: name, connections, path, seconds[, base URL, pid] (default: the service). Saves wrk's report
+# plus the server's RSS after it. wrk's latencies only cover connections that were served, so 10
+# fresh-connection requests (curl, one after the other) are timed during the run too: what a new client
+# waits while the pool is busy.
 wrk_run() {
-  local name="$1" conns="$2" path="$3" secs="$4"
+  local name="$1" conns="$2" path="$3" secs="$4" url="${5:-$base}" pid="${6:-$serve_pid}"
   local threads=2
   [ "$conns" -lt 2 ] && threads=1
   echo "load_before=$(cut -d' ' -f1 /proc/loadavg)" > "$raw/$name.meta"
-  wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 5s --latency "$base$path" > "$raw/$name.wrk" 2>&1 &
+  wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 5s --latency "$url$path" > "$raw/$name.wrk" 2>&1 &
   local wrk_pid=$!
   sleep 1
   : > "$raw/$name.probe"
   for _ in $(seq 1 10); do
-    curl -s -o /dev/null -m 10 -w '%{http_code} %{time_total}\n' "$base$path" >> "$raw/$name.probe" || true
+    curl -s -o /dev/null -m 10 -w '%{http_code} %{time_total}\n' "$url$path" >> "$raw/$name.probe" || true
     sleep 0.2
   done
   wait "$wrk_pid" || true
-  echo "load_after=$(cut -d' ' -f1 /proc/loadavg) rss_kib=$(rss_now) hwm_kib=$(hwm_now) conns=$conns path=$path" \
+  echo "load_after=$(cut -d' ' -f1 /proc/loadavg) rss_kib=$(rss_now "$pid") hwm_kib=$(hwm_now "$pid") conns=$conns path=$path" \
     >> "$raw/$name.meta"
 }
 
@@ -220,19 +264,43 @@ routes=("/api/predictions/BTC" "/api/predictions" "/api/health" "/api/features/B
 # keep-alive connection on one pool thread until it closes, so the pool size caps the connections served
 # at once; the second set-up shows what a smaller pool costs at 64 and 256 connections.
 configs=("default:" "threads64:64")
+# The prediction routes also run against the ceiling (issue #13), in the shipped configuration: at each
+# connection count the ceiling's wrk run comes right before tbml's, so both see the same machine.
+compared=()
+[ "$have_data" = 1 ] && compared=("/api/predictions/BTC" "/api/predictions")
+if [ "$http_only" = 1 ]; then
+  configs=("default:")
+  routes=("${compared[@]}")
+  [ "$have_data" = 1 ] || routes=("/api/health")
+fi
 for cfg in "${configs[@]}"; do
   IFS=: read -r cname cthreads <<< "$cfg"
   log "HTTP: $cname (server.threads=${cthreads:-as configured})"
   start_service "$cname" "$cthreads"
   echo "rss_kib=$(rss_now) hwm_kib=$(hwm_now)" > "$raw/rss_idle_$cname.txt"
   for path in "${routes[@]}"; do
+    tag=$(echo "$path" | tr '/:' '__')
+    with_ceiling=0
+    if [ "$cname" = default ] && printf '%s\n' "${compared[@]}" | grep -qx -- "$path"; then
+      with_ceiling=1
+      curl -s "$base$path" > "$work/body$tag.json"
+      echo "body_bytes=$(wc -c < "$work/body$tag.json") path=$path" > "$raw/ceiling$tag.body"
+      start_ceiling "$work/body$tag.json" "$tag"
+    fi
     for c in 1 16 64 256; do
-      tag=$(echo "$path" | tr '/:' '__')
+      if [ "$with_ceiling" = 1 ]; then
+        log "wrk $path c=$c (ceiling)"
+        wrk_run "http_ceiling${tag}_c$c" "$c" "$path" "$duration" "$ceiling_base" "$ceiling_pid"
+      fi
       log "wrk $path c=$c ($cname)"
       wrk_run "http_${cname}${tag}_c$c" "$c" "$path" "$duration"
     done
+    [ "$with_ceiling" = 1 ] && stop_ceiling
   done
   if [ "$have_data" = 1 ]; then
+    # The idle reference of the same length right before training, so the ratio compares like with like.
+    log "HTTP idle before training ($cname)"
+    wrk_run "http_${cname}_idle_c64" 64 "/api/predictions/BTC" "$(( duration * 2 ))"
     log "HTTP while the BTC ensemble trains ($cname)"
     curl -s -X POST "$base/api/train/BTC/ensemble" -H 'Content-Type: application/json' -d '{}' \
       > "$raw/train_during_load_$cname.post.json"
@@ -246,10 +314,12 @@ done
 
 # ---- 5. soak: RSS sampled every 5 s under a rotating mix of the four routes ------------------------
 # A fresh service, so that the training started above does not count as growth.
-log "soak ${soak_seconds}s (shipped configuration, fresh service)"
-start_service soak ""
-echo "rss_kib=$(rss_now) hwm_kib=$(hwm_now)" > "$raw/rss_before_soak.txt"
-cat > "$work/mix.lua" <<EOF
+: > "$raw/soak_rss.txt"
+if [ "$http_only" = 0 ]; then
+  log "soak ${soak_seconds}s (shipped configuration, fresh service)"
+  start_service soak ""
+  echo "rss_kib=$(rss_now) hwm_kib=$(hwm_now)" > "$raw/rss_before_soak.txt"
+  cat > "$work/mix.lua" <<EOF
 local paths = {}
 for i, p in ipairs({$(printf '"%s",' "${routes[@]}")}) do paths[i] = p end
 local n = 0
@@ -258,18 +328,19 @@ request = function()
   return wrk.format("GET", paths[(n % #paths) + 1])
 end
 EOF
-: > "$raw/soak_rss.txt"
-wrk -t2 -c16 -d"${soak_seconds}s" --timeout 5s --latency -s "$work/mix.lua" "$base" > "$raw/soak.wrk" 2>&1 &
-wrk_pid=$!
-elapsed=0
-while kill -0 "$wrk_pid" 2>/dev/null; do
-  echo "$elapsed $(rss_now)" >> "$raw/soak_rss.txt"
-  sleep 5
-  elapsed=$(( elapsed + 5 ))
-done
-wait "$wrk_pid" || true
-echo "rss_kib=$(rss_now) hwm_kib=$(hwm_now)" > "$raw/rss_after_soak.txt"
-stop_service
+  : > "$raw/soak_rss.txt"
+  wrk -t2 -c16 -d"${soak_seconds}s" --timeout 5s --latency -s "$work/mix.lua" "$base" > "$raw/soak.wrk" 2>&1 &
+  wrk_pid=$!
+  elapsed=0
+  while kill -0 "$wrk_pid" 2>/dev/null; do
+    echo "$elapsed $(rss_now)" >> "$raw/soak_rss.txt"
+    sleep 5
+    elapsed=$(( elapsed + 5 ))
+  done
+  wait "$wrk_pid" || true
+  echo "rss_kib=$(rss_now) hwm_kib=$(hwm_now)" > "$raw/rss_after_soak.txt"
+  stop_service
+fi
 echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$raw/machine.txt"
 
 # ---- report --------------------------------------------------------------------------------------
@@ -347,9 +418,9 @@ for p in sorted(glob.glob(os.path.join(raw, "http_*.wrk"))):
         for line in open(p[:-4] + ".probe"):
             f = line.split()
             if len(f) == 2: probes.append((f[0], float(f[1]) * 1000))
-    cfg = next(c for c in ("default", "threads64") if name.startswith("http_" + c))
+    cfg = next(c for c in ("default", "threads64", "ceiling") if name.startswith("http_" + c))
     r.update({"name": name, "path": meta.get("path"), "connections": int(meta.get("conns", 0)),
-              "config": cfg, "training": "_training_" in name,
+              "config": cfg, "training": "_training_" in name, "idle_reference": "_idle_" in name,
               "new_connection_ms": {"median": sorted(t for _, t in probes)[len(probes) // 2] if probes else None,
                                     "max": max((t for _, t in probes), default=None),
                                     "non200": sum(1 for c, _ in probes if c != "200")},
@@ -357,6 +428,42 @@ for p in sorted(glob.glob(os.path.join(raw, "http_*.wrk"))):
               "rss_mib": int(meta.get("rss_kib", 0)) / 1024})
     http.append(r)
 res["http"] = http
+
+# tbml against the ceiling (issue #13): each ratio from two wrk runs made one after the other.
+goals = {"/api/predictions/BTC": {"rps_ratio_min": 0.8, "p99_ratio_max": 1.5},
+         "/api/predictions": {"rps_ratio_min": 0.5}}
+def run_of(config, path, conns):
+    return next((h for h in http if h["config"] == config and h["path"] == path and h["connections"] == conns
+                 and not h["training"] and not h["idle_reference"]), None)
+def ratio(a, b): return a / b if a is not None and b else None
+comparison = []
+for c in sorted((h for h in http if h["config"] == "ceiling"), key=lambda h: (h["path"], h["connections"])):
+    t = run_of("default", c["path"], c["connections"])
+    if t is None: continue
+    body = kv(os.path.join(raw, "ceiling%s.body" % c["path"].replace("/", "_").replace(":", "_")))
+    row = {"path": c["path"], "connections": c["connections"], "body_bytes": int(body.get("body_bytes", 0)),
+           "ceiling_rps": c["rps"], "tbml_rps": t["rps"], "rps_ratio": ratio(t["rps"], c["rps"]),
+           "ceiling_p99_ms": c["p99_ms"], "tbml_p99_ms": t["p99_ms"], "p99_ratio": ratio(t["p99_ms"], c["p99_ms"]),
+           "ceiling_errors": c["errors"], "tbml_errors": t["errors"]}
+    g = goals.get(c["path"])
+    if g and c["connections"] == 64 and row["rps_ratio"] is not None:
+        met = row["rps_ratio"] >= g["rps_ratio_min"] and row["tbml_errors"] == 0
+        if "p99_ratio_max" in g: met = met and row["p99_ratio"] is not None and row["p99_ratio"] <= g["p99_ratio_max"]
+        row["goal"] = dict(g, met=met)
+    comparison.append(row)
+res["ceiling_comparison"] = comparison
+# The prediction route while the BTC ensemble trains, against the idle run made just before it.
+training_vs_idle = {}
+for cfg in ("default", "threads64"):
+    idle = next((h for h in http if h["config"] == cfg and h["idle_reference"]), None)
+    busy = next((h for h in http if h["config"] == cfg and h["training"]), None)
+    if idle and busy:
+        training_vs_idle[cfg] = {"idle_rps": idle["rps"], "training_rps": busy["rps"], "idle_p99_ms": idle["p99_ms"],
+                                 "training_p99_ms": busy["p99_ms"], "p99_ratio": ratio(busy["p99_ms"], idle["p99_ms"]),
+                                 "training_errors": busy["errors"], "goal_p99_ratio_max": 2.0,
+                                 "met": ratio(busy["p99_ms"], idle["p99_ms"]) is not None
+                                        and ratio(busy["p99_ms"], idle["p99_ms"]) <= 2.0 and busy["errors"] == 0}
+res["training_vs_idle"] = training_vs_idle
 for cfg in ("default", "threads64"):
     q = os.path.join(raw, "train_during_load_%s.queue.json" % cfg)
     if os.path.exists(q):
@@ -367,7 +474,8 @@ for f in ("rss_idle_default", "rss_after_load_default", "rss_idle_threads64", "r
           "rss_before_soak", "rss_after_soak"):
     d = kv(os.path.join(raw, f + ".txt"))
     rss[f] = {k.replace("_kib", "_mib"): int(v) / 1024 for k, v in d.items()}
-samples = [tuple(map(int, l.split())) for l in open(os.path.join(raw, "soak_rss.txt")) if len(l.split()) == 2]
+soak_file = os.path.join(raw, "soak_rss.txt")
+samples = [tuple(map(int, l.split())) for l in open(soak_file) if len(l.split()) == 2] if os.path.exists(soak_file) else []
 soak = {"seconds": int(machine.get("soak_seconds", 0)), "samples_mib": [[s, k / 1024] for s, k in samples]}
 if samples:
     half = samples[len(samples) // 2:]
@@ -430,10 +538,23 @@ if "training_pair" in res:
 L.append("## HTTP (wrk, keep-alive, loopback)\n")
 L.append("default = the shipped configuration (server.threads 256); threads64 = server.threads=64. new conn = a fresh curl request during the run (median / max ms).\n")
 L.append("| server | route | conns | training | req/s | p50 ms | p99 ms | errors | new conn ms | RSS MiB | load |\n|---|---|---|---|---|---|---|---|---|---|---|")
-order = {"default": 0, "threads64": 1}
-for h in sorted(http, key=lambda h: (order[h["config"]], h["training"], h["path"] or "", h["connections"])):
+order = {"default": 0, "threads64": 1, "ceiling": 2}
+for h in sorted(http, key=lambda h: (order[h["config"]], h["training"], h["idle_reference"], h["path"] or "", h["connections"])):
     nc = h["new_connection_ms"]
-    L.append("| %s | %s | %d | %s | %s | %s | %s | %d | %s / %s | %.0f | %s |" % (h["config"], h["path"], h["connections"], "yes" if h["training"] else "", f3(h["rps"]), f3(h["p50_ms"]), f3(h["p99_ms"]), h["errors"], f3(nc["median"]), f3(nc["max"]), h["rss_mib"], h["load_before"]))
+    L.append("| %s | %s | %d | %s | %s | %s | %s | %d | %s / %s | %.0f | %s |" % (h["config"], h["path"], h["connections"], "yes" if h["training"] else ("idle ref." if h["idle_reference"] else ""), f3(h["rps"]), f3(h["p50_ms"]), f3(h["p99_ms"]), h["errors"], f3(nc["median"]), f3(nc["max"]), h["rss_mib"], h["load_before"]))
+if comparison:
+    L.append("\n## HTTP against its ceiling (issue #13)\n")
+    L.append("ceiling = bench_http_ceiling: tbml's listener set-up and worker pool answering the body tbml gave on the route; "
+             "each pair of runs back to back. Goals at 64 connections: /api/predictions/BTC req/s ratio >= 0.8, p99 ratio <= 1.5, "
+             "0 errors; /api/predictions req/s ratio >= 0.5.\n")
+    L.append("| route | body bytes | conns | ceiling req/s | tbml req/s | req/s ratio | ceiling p99 ms | tbml p99 ms | p99 ratio | tbml errors | goal |\n|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in comparison:
+        goal = r.get("goal")
+        L.append("| %s | %d | %d | %s | %s | %s | %s | %s | %s | %d | %s |" % (r["path"], r["body_bytes"], r["connections"], f3(r["ceiling_rps"]), f3(r["tbml_rps"]), "-" if r["rps_ratio"] is None else "%.2f" % r["rps_ratio"], f3(r["ceiling_p99_ms"]), f3(r["tbml_p99_ms"]), "-" if r["p99_ratio"] is None else "%.2f" % r["p99_ratio"], r["tbml_errors"], "" if not goal else ("met" if goal["met"] else "missed")))
+for cfg, t in training_vs_idle.items():
+    L.append("\nWhile the BTC ensemble trains (%s, 64 conns, /api/predictions/BTC): %s req/s, p99 %s ms against %s req/s, p99 %s ms idle just before: p99 ratio %s (goal <= 2: %s), %d errors.\n"
+             % (cfg, f3(t["training_rps"]), f3(t["training_p99_ms"]), f3(t["idle_rps"]), f3(t["idle_p99_ms"]),
+                "-" if t["p99_ratio"] is None else "%.2f" % t["p99_ratio"], "met" if t["met"] else "missed", t["training_errors"]))
 L.append("\n## RSS (MiB)\n")
 for k, v in rss.items(): L.append("- %s: %s" % (k, ", ".join("%s %.1f" % kv_ for kv_ in v.items())))
 if samples:

@@ -17,8 +17,8 @@
 #include <thread>
 #include <vector>
 
-#include "bounded_task_queue.h"
 #include "tbml/api/routes.h"
+#include "tbml/http/bounded_task_queue.h"
 #include "tbml/http/listener.h"
 #include "tbml/service/api_error.h"
 #include "tbml/service/service.h"

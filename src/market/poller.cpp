@@ -254,4 +254,10 @@ UpstreamHealth Poller::health() const {
   return health_;
 }
 
+Poller::Freshness Poller::freshness(const std::string& pair) const {
+  std::lock_guard<std::mutex> lock(health_mutex_);
+  auto it = health_.pairs.find(pair);
+  return {health_.reachable, it == health_.pairs.end() ? 0 : it->second.last_success_ms};
+}
+
 }  // namespace tbml

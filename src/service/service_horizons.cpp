@@ -14,14 +14,18 @@ HorizonTrack& Service::Impl::requested_track(const std::optional<std::string>& r
   return track(require_horizon(raw, cfg.ml.horizons, cfg.ml.horizon));
 }
 
-nlohmann::json Service::Impl::horizons_json(const std::string& pair) const {
-  nlohmann::json out = nlohmann::json::array();
+std::vector<HorizonAvailability> Service::Impl::horizon_availability(const std::string& pair) const {
+  std::vector<HorizonAvailability> out;
+  out.reserve(tracks.size());
   for (const auto& [h, t] : tracks) {
     const SnapshotPtr snap = t->snapshots.get(pair);
-    const bool answers = snap && (!snap->models.empty() || snap->base_rate_only);
-    out.push_back({{"horizon", h}, {"default", h == cfg.ml.horizon}, {"available", answers}});
+    out.push_back({h, h == cfg.ml.horizon, snap && (!snap->models.empty() || snap->base_rate_only)});
   }
   return out;
+}
+
+nlohmann::json Service::Impl::horizons_json(const std::string& pair) const {
+  return tbml::horizons_json(horizon_availability(pair));
 }
 
 }  // namespace tbml

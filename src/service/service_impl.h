@@ -27,6 +27,7 @@
 #include "tbml/service/horizon_track.h"
 #include "tbml/service/horizons.h"
 #include "tbml/service/metrics.h"
+#include "tbml/service/prediction_answer.h"
 #include "tbml/service/service.h"
 #include "tbml/storage/storage.h"
 #include "tbml/util/logging.h"
@@ -105,6 +106,7 @@ struct Service::Impl {
   // The horizon a request names (absent: ml.horizon); 400 listing ml.horizons otherwise.
   HorizonTrack& requested_track(const std::optional<std::string>& raw) const;
   // The configured horizons and whether the pair has an answer at each, for the prediction answer.
+  std::vector<HorizonAvailability> horizon_availability(const std::string& pair) const;
   nlohmann::json horizons_json(const std::string& pair) const;
 
   // ---- the candle path (service.cpp) ----
@@ -161,6 +163,9 @@ struct Service::Impl {
   void merge_peer_predictions(const PredictionQuery& query, nlohmann::json& answer) const;
 
   // ---- helpers for the queries ----
+  // The bytes of GET /api/predictions/:pair (service_queries.cpp); ApiError as the route answers.
+  std::string prediction_text(const std::string& pair, const PredictionQuery& query,
+                              std::chrono::steady_clock::time_point started) const;
   std::shared_ptr<PairState> require_pair(const std::string& pair) const;  // 404 when unknown
   bool pair_is_stale(const std::string& pair) const;
   nlohmann::json training_state(const std::string& pair, const HorizonTrack& t) const;

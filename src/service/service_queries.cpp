@@ -9,6 +9,8 @@
 #include "tbml/ensemble/prediction_json.h"
 #include "tbml/features/feature_pipeline.h"
 #include "tbml/service/api_error.h"
+#include "tbml/service/prediction_answer.h"
+#include "tbml/util/json_template.h"
 #include "tbml/util/time.h"
 
 namespace tbml {
@@ -52,12 +54,10 @@ std::shared_ptr<PairState> Service::Impl::require_pair(const std::string& pair) 
 
 bool Service::Impl::pair_is_stale(const std::string& pair) const {
   if (!poller) return true;
-  const UpstreamHealth h = poller->health();
-  if (!h.reachable) return true;
+  const Poller::Freshness f = poller->freshness(pair);
+  if (!f.reachable || f.last_success_ms == 0) return true;
   const int interval = options.demo_core_url.empty() ? cfg.core.poll_interval_ms : cfg.demo.poll_interval_ms;
-  auto it = h.pairs.find(pair);
-  if (it == h.pairs.end() || it->second.last_success_ms == 0) return true;
-  return now_ms() - it->second.last_success_ms > 2LL * interval + cfg.core.timeout_ms;
+  return now_ms() - f.last_success_ms > 2LL * interval + cfg.core.timeout_ms;
 }
 
 nlohmann::json Service::Impl::training_state(const std::string& pair, const HorizonTrack& t) const {
@@ -241,8 +241,12 @@ Reply Service::features(const std::string& pair) const {
 // Predictions
 
 Reply Service::prediction(const std::string& pair, const PredictionQuery& query) const {
-  const auto started = std::chrono::steady_clock::now();
-  Impl& d = *impl_;
+  return Reply::text_of(impl_->prediction_text(pair, query, std::chrono::steady_clock::now()), "application/json");
+}
+
+std::string Service::Impl::prediction_text(const std::string& pair, const PredictionQuery& query,
+                                           std::chrono::steady_clock::time_point started) const {
+  const Impl& d = *this;
   d.require_pair(pair);
   HorizonTrack& t = d.requested_track(query.horizon);
   std::optional<Strategy> asked;
@@ -251,8 +255,9 @@ Reply Service::prediction(const std::string& pair, const PredictionQuery& query)
   if (query.model) single = to_string(require_model_type(*query.model));
 
   // Snapshots are published, combined for every strategy, on every new candle, whenever a training run
-  // settles and when the ensemble settings change: a request only serialises one. It never runs a model
-  // and never combines, and takes no lock but the snapshot store's reader lock.
+  // settles and when the ensemble settings change. A request never runs a model and never combines, and
+  // takes no lock but the snapshot store's reader lock and the poller's for staleness: it copies the
+  // snapshot's serialised answer (built by the first request of each form) and fills in four values.
   SnapshotPtr snap = t.snapshots.get(pair);
   const bool base_rate_answer = snap && snap->models.empty() && snap->base_rate_only && !single && query.ensemble;
   if (!snap || (snap->models.empty() && !base_rate_answer)) {
@@ -266,57 +271,69 @@ Reply Service::prediction(const std::string& pair, const PredictionQuery& query)
     // The default model: the first enabled model type that produced a prediction.
     single = snap->models.front().model;
   }
-  ResponseMeta meta;
-  meta.cached = true;
-  meta.stale = d.pair_is_stale(pair);
-  CombineOptions co;
-  co.signal_threshold = d.cfg.ensemble.signal_threshold;
-  nlohmann::json body;
+  PredictionForm form;
+  form.single = single;
+  form.strategy = asked.value_or(snap->ensemble.served);
+  AnswerValues values;
+  values.stale = d.pair_is_stale(pair);
+  values.horizons = horizons_text(d.horizon_availability(pair));
+  values.timestamp = now_ms();
   try {
-    body = single ? individual_prediction_json(*snap, *single, meta, co)
-                  : ensemble_prediction_json(*snap, asked.value_or(snap->ensemble.served), meta);
+    values.response_time_ms = elapsed_ms(started);
+    return prediction_answer(*snap, form, {t.horizon(), d.cfg.ensemble.signal_threshold}, values);
   } catch (const NoPredictionError& e) {
     throw unavailable("Models not ready", e.what(),
                       {{"pair", pair}, {"horizon", t.horizon()}, {"errors", e.errors()}, {"training", d.training_state(pair, t)}});
   }
-  // The sizing of the served decision (configured strategy), computed when the snapshot was published.
-  if (!single) {
-    body["sizing"] = snap->sizing;
-    body["uncertainty"] = snap->uncertainty;
-    body["breaker"] = snap->breaker;
-  }
-  body["horizon"] = t.horizon();
-  body["horizons"] = d.horizons_json(pair);
-  body["responseTime"] = elapsed_ms(started);
-  return Reply::of(std::move(body));
 }
 
 Reply Service::predictions_all(const PredictionQuery& query) const {
   const auto started = std::chrono::steady_clock::now();
-  nlohmann::json predictions = nlohmann::json::object();
-  nlohmann::json unavailable_pairs = nlohmann::json::object();
   // Validate once, so a bad strategy is a 400 rather than one error per pair.
   require_strategy(query.strategy, Strategy::kWeighted);
   if (query.model) require_model_type(*query.model);
   const std::size_t horizon = impl_->requested_track(query.horizon).horizon();
+  std::map<std::string, std::string> texts;  // by pair, sorted as the tree's keys are
+  nlohmann::json unavailable_pairs = nlohmann::json::object();
   for (const auto& pair : impl_->market->pairs()) {
     if (!impl_->serves(pair)) continue;  // another replica's (the reference pair, ingested for features)
     try {
-      predictions[pair] = prediction(pair, query).body;
+      texts[pair] = impl_->prediction_text(pair, query, std::chrono::steady_clock::now());
     } catch (const ApiError& e) {
       unavailable_pairs[pair] = {{"error", e.error()}, {"message", e.what()}};
     }
   }
+  if (!impl_->shards.sharded()) {
+    // The tree's dump, written out: keys in sorted order (count, horizon, predictions, responseTime,
+    // timestamp, unavailable), each pair's answer copied in as it is.
+    std::size_t bytes = 160;
+    for (const auto& [pair, text] : texts) bytes += pair.size() + text.size() + 4;
+    std::string out;
+    out.reserve(bytes);
+    out += "{\"count\":" + std::to_string(texts.size()) + ",\"horizon\":" + std::to_string(horizon) +
+           ",\"predictions\":{";
+    for (const auto& [pair, text] : texts) {
+      if (out.back() != '{') out += ',';
+      out += dump_answer(pair);
+      out += ':';
+      out += text;
+    }
+    out += "},\"responseTime\":";
+    const std::int64_t now = now_ms();
+    out += nlohmann::json(elapsed_ms(started)).dump();
+    out += ",\"timestamp\":" + std::to_string(now) + ",\"unavailable\":" + dump_answer(unavailable_pairs) + "}";
+    return Reply::text_of(std::move(out), "application/json");
+  }
+  nlohmann::json predictions = nlohmann::json::object();
+  for (const auto& [pair, text] : texts) predictions[pair] = nlohmann::json::parse(text);
   nlohmann::json answer = {{"predictions", predictions},
                            {"count", predictions.size()},
                            {"horizon", horizon},
                            {"unavailable", unavailable_pairs},
                            {"timestamp", now_ms()}};
-  if (impl_->shards.sharded()) {
-    answer["shards"] = {{"replicas", impl_->shards.replicas()}, {"ordinal", impl_->shards.ordinal()},
-                        {"local", query.local_only}};
-    if (!query.local_only) impl_->merge_peer_predictions(query, answer);
-  }
+  answer["shards"] = {{"replicas", impl_->shards.replicas()}, {"ordinal", impl_->shards.ordinal()},
+                      {"local", query.local_only}};
+  if (!query.local_only) impl_->merge_peer_predictions(query, answer);
   answer["responseTime"] = elapsed_ms(started);
   return Reply::of(std::move(answer));
 }

@@ -16,6 +16,7 @@
 
 #include "tbml/ensemble/served_ensemble.h"
 #include "tbml/models/edge.h"
+#include "tbml/util/json_template.h"
 
 namespace tbml {
 
@@ -69,6 +70,11 @@ struct PredictionSnapshot {
   // The members combined once for every strategy a request can name (combine_snapshot), set before
   // publishing; the routes serialise it and never combine again.
   ServedEnsemble ensemble;
+  // The prediction answer of each form (5 strategies, then 5 model types), serialised with holes on first
+  // request (service/prediction_answer): built from the fields above once published, never before. A
+  // copy starts empty.
+  static constexpr std::size_t kAnswerForms = 10;
+  TemplateSlots<kAnswerForms> answers;
 
   const ModelPrediction* find(const std::string& model) const {
     for (const auto& m : models) {

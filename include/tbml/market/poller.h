@@ -83,6 +83,14 @@ class Poller {
   void poll_once();
 
   UpstreamHealth health() const;
+  // The two fields of health() a prediction answer's "stale" needs, without copying the rest (it is read
+  // on every request): whether core answered the latest poll, and the pair's last accepted payload (0 =
+  // never or unknown pair).
+  struct Freshness {
+    bool reachable = false;
+    std::int64_t last_success_ms = 0;
+  };
+  Freshness freshness(const std::string& pair) const;
   const PollerOptions& options() const { return options_; }
 
  private:

@@ -1,5 +1,6 @@
 #pragma once
-// Private to src/api: httplib's task queue with admission control (server.maxConnections).
+// httplib's task queue with admission control (server.maxConnections): the API server's worker pool, shared
+// with bench_http_ceiling so that the ceiling runs the same workers.
 #include <httplib.h>
 
 #include <condition_variable>

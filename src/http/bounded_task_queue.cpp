@@ -1,4 +1,4 @@
-#include "bounded_task_queue.h"
+#include "tbml/http/bounded_task_queue.h"
 
 namespace tbml {
 namespace {
