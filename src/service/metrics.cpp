@@ -51,8 +51,26 @@ std::string prometheus_label(const std::string& value) {
 }
 
 void Metrics::observe_request(const std::string& route, int status, double seconds) {
-  std::lock_guard lock(mutex_);
-  requests_[{route, status}].observe(seconds);
+  auto find = [&](const RequestTable* table) -> Histogram* {
+    if (table == nullptr) return nullptr;
+    for (const auto& row : *table)
+      if (row.status == status && row.route == route) return row.histogram;
+    return nullptr;
+  };
+  Histogram* h = find(requests_.load(std::memory_order_acquire));
+  if (h == nullptr) {
+    std::lock_guard lock(mutex_);
+    const RequestTable* current = requests_.load(std::memory_order_acquire);
+    h = find(current);  // another thread may have added it meanwhile
+    if (h == nullptr) {
+      auto next = std::make_unique<RequestTable>(current ? *current : RequestTable{});
+      h = &request_histograms_.emplace_back();
+      next->push_back({route, status, h});
+      requests_.store(next.get(), std::memory_order_release);
+      request_tables_.push_back(std::move(next));
+    }
+  }
+  h->observe(seconds);
 }
 
 void Metrics::observe_inference(const std::string& model, double seconds) {
@@ -84,17 +102,21 @@ void render_histogram(std::ostringstream& os, const std::string& name, const std
 std::string Metrics::render_http_and_inference() const {
   std::ostringstream os;
   std::lock_guard lock(mutex_);
+  // By route, then code, as Prometheus clients and the tests read them.
+  std::map<std::pair<std::string, int>, const Histogram*> by_key;
+  if (const RequestTable* table = requests_.load(std::memory_order_acquire))
+    for (const auto& row : *table) by_key[{row.route, row.status}] = row.histogram;
   os << "# HELP tbml_http_requests_total HTTP requests by route and status code.\n"
      << "# TYPE tbml_http_requests_total counter\n";
-  for (const auto& [key, h] : requests_)
+  for (const auto& [key, h] : by_key)
     os << "tbml_http_requests_total{route=\"" << prometheus_label(key.first) << "\",code=\"" << key.second
-       << "\"} " << h.count() << "\n";
+       << "\"} " << h->count() << "\n";
   os << "# HELP tbml_http_request_duration_seconds HTTP request latency.\n"
      << "# TYPE tbml_http_request_duration_seconds histogram\n";
-  for (const auto& [key, h] : requests_)
+  for (const auto& [key, h] : by_key)
     render_histogram(os, "tbml_http_request_duration_seconds",
                      "route=\"" + prometheus_label(key.first) + "\",code=\"" + std::to_string(key.second) + "\"",
-                     h);
+                     *h);
   os << "# HELP tbml_inference_duration_seconds Model forward pass latency.\n"
      << "# TYPE tbml_inference_duration_seconds histogram\n";
   for (const auto& [model, h] : inference_)

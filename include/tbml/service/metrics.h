@@ -1,9 +1,14 @@
 #pragma once
 // Prometheus text exposition for the few series the service keeps: counters and latency histograms with
-// labels. Lock-free enough for the request path: one mutex per family, held for a map lookup and adds.
+// labels. The request path takes no lock: the (route, code) histograms are found in a table published
+// through an atomic pointer, and only a key seen for the first time takes the mutex to publish a longer
+// table (issue #13: with hundreds of workers on 2 cores, a worker preempted inside a lock stalls the
+// others).
 #include <array>
 #include <atomic>
+#include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -35,8 +40,19 @@ class Metrics {
   std::string render_http_and_inference() const;  // the families above, in Prometheus text format
 
  private:
-  mutable std::mutex mutex_;
-  std::map<std::pair<std::string, int>, Histogram> requests_;
+  struct RequestRow {
+    std::string route;
+    int status = 0;
+    Histogram* histogram = nullptr;
+  };
+  using RequestTable = std::vector<RequestRow>;  // immutable once published
+
+  mutable std::mutex mutex_;  // adding a request key; the inference family
+  std::deque<Histogram> request_histograms_;  // never moved: the tables point into it
+  // Every table published, the current one last: a reader may still hold an older one, and there are
+  // only as many as keys (routes x codes seen), so they live as long as the Metrics.
+  std::vector<std::unique_ptr<const RequestTable>> request_tables_;
+  std::atomic<const RequestTable*> requests_{nullptr};
   std::map<std::string, Histogram> inference_;
   std::atomic<std::size_t> connections_serving_{0};
   std::atomic<std::size_t> connections_queued_{0};

@@ -6,6 +6,8 @@
 
 #include <limits>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace tbml {
 namespace {
@@ -55,6 +57,27 @@ TEST(Metrics, ConnectionGaugesShowTheLatestCounts) {
   EXPECT_NE(text.find("tbml_http_connections{state=\"serving\"} 5\n"), std::string::npos) << text;
   EXPECT_NE(text.find("tbml_http_connections{state=\"queued\"} 4\n"), std::string::npos) << text;
   EXPECT_NE(text.find("tbml_http_connections{state=\"overflow\"} 7\n"), std::string::npos) << text;
+}
+
+TEST(Metrics, ConcurrentRequestsOnNewAndKnownKeysAreAllCounted) {
+  // Keys first seen by several threads at once publish one table row each, and no observation is lost.
+  Metrics m;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&m] {
+      for (int i = 0; i < 2000; ++i) m.observe_request("/r" + std::to_string(i % 5), 200 + i % 3, 0.001);
+    });
+  for (auto& t : threads) t.join();
+  const std::string text = m.render_http_and_inference();
+  std::size_t rows = 0;
+  for (std::size_t at = text.find("tbml_http_requests_total{"); at != std::string::npos;
+       at = text.find("tbml_http_requests_total{", at + 1))
+    ++rows;
+  EXPECT_EQ(rows, 15u) << text;  // 5 routes x 3 codes, each once
+  // i % 5 == 0 and i % 3 == 0: i % 15 == 0, 134 of 2000 per thread.
+  EXPECT_NE(text.find("tbml_http_requests_total{route=\"/r0\",code=\"200\"} 536\n"), std::string::npos) << text;
+  // Sorted by route, then code, whatever order the keys arrived in.
+  EXPECT_LT(text.find("route=\"/r0\",code=\"202\"} "), text.find("route=\"/r1\",code=\"200\"} "));
 }
 
 }  // namespace
