@@ -10,6 +10,8 @@
 #     --http-only      only the HTTP comparison (issue #13): tbml next to bench_http_ceiling under the same
 #                      wrk runs, and the prediction route idle and while the BTC ensemble trains; no
 #                      features, inference, training benches, threads64 set-up or soak
+#     --repeat N       each ceiling/tbml pair of wrk runs N times, alternating (default 1); the ratios are
+#                      the median of the N pairs' ratios, with their range
 #     --serve-models D reuse a folder written by `tbml train --out D` holding 6 pairs x 4 models, instead of
 #                      training the serving set
 #     --openblas       run every binary with Debian's OpenBLAS (libopenblas0-pthread, fetched with
@@ -33,6 +35,7 @@ openblas=0
 do_train=1
 serve_models=""
 http_only=0
+repeats=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --soak) soak_seconds=600 ;;
@@ -44,6 +47,7 @@ while [ $# -gt 0 ]; do
     --no-train) do_train=0 ;;
     --serve-models) serve_models="$2"; shift ;;
     --http-only) http_only=1; do_train=0 ;;
+    --repeat) repeats="$2"; shift ;;
     *) echo "bench.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -288,12 +292,18 @@ for cfg in "${configs[@]}"; do
       start_ceiling "$work/body$tag.json" "$tag"
     fi
     for c in 1 16 64 256; do
-      if [ "$with_ceiling" = 1 ]; then
-        log "wrk $path c=$c (ceiling)"
-        wrk_run "http_ceiling${tag}_c$c" "$c" "$path" "$duration" "$ceiling_base" "$ceiling_pid"
+      if [ "$with_ceiling" = 0 ]; then
+        log "wrk $path c=$c ($cname)"
+        wrk_run "http_${cname}${tag}_c$c" "$c" "$path" "$duration"
+        continue
       fi
-      log "wrk $path c=$c ($cname)"
-      wrk_run "http_${cname}${tag}_c$c" "$c" "$path" "$duration"
+      for r in $(seq 1 "$repeats"); do
+        log "wrk $path c=$c (ceiling, then $cname; $r/$repeats)"
+        wrk_run "http_ceiling${tag}_c${c}_r$r" "$c" "$path" "$duration" "$ceiling_base" "$ceiling_pid"
+        echo "repeat=$r" >> "$raw/http_ceiling${tag}_c${c}_r$r.meta"
+        wrk_run "http_${cname}${tag}_c${c}_r$r" "$c" "$path" "$duration"
+        echo "repeat=$r" >> "$raw/http_${cname}${tag}_c${c}_r$r.meta"
+      done
     done
     [ "$with_ceiling" = 1 ] && stop_ceiling
   done
@@ -421,6 +431,7 @@ for p in sorted(glob.glob(os.path.join(raw, "http_*.wrk"))):
     cfg = next(c for c in ("default", "threads64", "ceiling") if name.startswith("http_" + c))
     r.update({"name": name, "path": meta.get("path"), "connections": int(meta.get("conns", 0)),
               "config": cfg, "training": "_training_" in name, "idle_reference": "_idle_" in name,
+              "repeat": int(meta.get("repeat", 1)),
               "new_connection_ms": {"median": sorted(t for _, t in probes)[len(probes) // 2] if probes else None,
                                     "max": max((t for _, t in probes), default=None),
                                     "non200": sum(1 for c, _ in probes if c != "200")},
@@ -432,19 +443,33 @@ res["http"] = http
 # tbml against the ceiling (issue #13): each ratio from two wrk runs made one after the other.
 goals = {"/api/predictions/BTC": {"rps_ratio_min": 0.8, "p99_ratio_max": 1.5},
          "/api/predictions": {"rps_ratio_min": 0.5}}
-def run_of(config, path, conns):
+def run_of(config, path, conns, repeat):
     return next((h for h in http if h["config"] == config and h["path"] == path and h["connections"] == conns
-                 and not h["training"] and not h["idle_reference"]), None)
+                 and h["repeat"] == repeat and not h["training"] and not h["idle_reference"]), None)
 def ratio(a, b): return a / b if a is not None and b else None
+def median(xs):
+    xs = sorted(x for x in xs if x is not None)
+    if not xs: return None
+    return xs[len(xs) // 2] if len(xs) % 2 else (xs[len(xs) // 2 - 1] + xs[len(xs) // 2]) / 2
 comparison = []
-for c in sorted((h for h in http if h["config"] == "ceiling"), key=lambda h: (h["path"], h["connections"])):
-    t = run_of("default", c["path"], c["connections"])
-    if t is None: continue
-    body = kv(os.path.join(raw, "ceiling%s.body" % c["path"].replace("/", "_").replace(":", "_")))
-    row = {"path": c["path"], "connections": c["connections"], "body_bytes": int(body.get("body_bytes", 0)),
-           "ceiling_rps": c["rps"], "tbml_rps": t["rps"], "rps_ratio": ratio(t["rps"], c["rps"]),
-           "ceiling_p99_ms": c["p99_ms"], "tbml_p99_ms": t["p99_ms"], "p99_ratio": ratio(t["p99_ms"], c["p99_ms"]),
-           "ceiling_errors": c["errors"], "tbml_errors": t["errors"]}
+keys = sorted({(h["path"], h["connections"]) for h in http if h["config"] == "ceiling"})
+for path, conns in keys:
+    pairs = []
+    for c in sorted((h for h in http if h["config"] == "ceiling" and h["path"] == path and h["connections"] == conns),
+                    key=lambda h: h["repeat"]):
+        t = run_of("default", path, conns, c["repeat"])
+        if t is not None: pairs.append((c, t))
+    if not pairs: continue
+    body = kv(os.path.join(raw, "ceiling%s.body" % path.replace("/", "_").replace(":", "_")))
+    rps_ratios = [ratio(t["rps"], c["rps"]) for c, t in pairs]
+    p99_ratios = [ratio(t["p99_ms"], c["p99_ms"]) for c, t in pairs]
+    known = lambda xs: [x for x in xs if x is not None]
+    row = {"path": path, "connections": conns, "body_bytes": int(body.get("body_bytes", 0)), "pairs": len(pairs),
+           "ceiling_rps": median(c["rps"] for c, _ in pairs), "tbml_rps": median(t["rps"] for _, t in pairs),
+           "rps_ratio": median(rps_ratios), "rps_ratio_range": [min(known(rps_ratios), default=None), max(known(rps_ratios), default=None)],
+           "ceiling_p99_ms": median(c["p99_ms"] for c, _ in pairs), "tbml_p99_ms": median(t["p99_ms"] for _, t in pairs),
+           "p99_ratio": median(p99_ratios), "p99_ratio_range": [min(known(p99_ratios), default=None), max(known(p99_ratios), default=None)],
+           "ceiling_errors": sum(c["errors"] for c, _ in pairs), "tbml_errors": sum(t["errors"] for _, t in pairs)}
     g = goals.get(c["path"])
     if g and c["connections"] == 64 and row["rps_ratio"] is not None:
         met = row["rps_ratio"] >= g["rps_ratio_min"] and row["tbml_errors"] == 0
@@ -539,18 +564,20 @@ L.append("## HTTP (wrk, keep-alive, loopback)\n")
 L.append("default = the shipped configuration (server.threads 256); threads64 = server.threads=64. new conn = a fresh curl request during the run (median / max ms).\n")
 L.append("| server | route | conns | training | req/s | p50 ms | p99 ms | errors | new conn ms | RSS MiB | load |\n|---|---|---|---|---|---|---|---|---|---|---|")
 order = {"default": 0, "threads64": 1, "ceiling": 2}
-for h in sorted(http, key=lambda h: (order[h["config"]], h["training"], h["idle_reference"], h["path"] or "", h["connections"])):
+for h in sorted(http, key=lambda h: (order[h["config"]], h["training"], h["idle_reference"], h["path"] or "", h["connections"], h["repeat"])):
     nc = h["new_connection_ms"]
     L.append("| %s | %s | %d | %s | %s | %s | %s | %d | %s / %s | %.0f | %s |" % (h["config"], h["path"], h["connections"], "yes" if h["training"] else ("idle ref." if h["idle_reference"] else ""), f3(h["rps"]), f3(h["p50_ms"]), f3(h["p99_ms"]), h["errors"], f3(nc["median"]), f3(nc["max"]), h["rss_mib"], h["load_before"]))
 if comparison:
     L.append("\n## HTTP against its ceiling (issue #13)\n")
     L.append("ceiling = bench_http_ceiling: tbml's listener set-up and worker pool answering the body tbml gave on the route; "
-             "each pair of runs back to back. Goals at 64 connections: /api/predictions/BTC req/s ratio >= 0.8, p99 ratio <= 1.5, "
-             "0 errors; /api/predictions req/s ratio >= 0.5.\n")
+             "each ceiling run is followed by tbml's, %d time(s) per row; req/s and p99 are medians, a ratio is the median of the "
+             "pairs' ratios [min-max]. Goals at 64 connections: /api/predictions/BTC req/s ratio >= 0.8, p99 ratio <= 1.5, "
+             "0 errors; /api/predictions req/s ratio >= 0.5.\n" % max(r["pairs"] for r in comparison))
+    def rr(x, rng): return "-" if x is None else ("%.2f" % x if rng[0] is None or rng[0] == rng[1] else "%.2f [%.2f-%.2f]" % (x, rng[0], rng[1]))
     L.append("| route | body bytes | conns | ceiling req/s | tbml req/s | req/s ratio | ceiling p99 ms | tbml p99 ms | p99 ratio | tbml errors | goal |\n|---|---|---|---|---|---|---|---|---|---|---|")
     for r in comparison:
         goal = r.get("goal")
-        L.append("| %s | %d | %d | %s | %s | %s | %s | %s | %s | %d | %s |" % (r["path"], r["body_bytes"], r["connections"], f3(r["ceiling_rps"]), f3(r["tbml_rps"]), "-" if r["rps_ratio"] is None else "%.2f" % r["rps_ratio"], f3(r["ceiling_p99_ms"]), f3(r["tbml_p99_ms"]), "-" if r["p99_ratio"] is None else "%.2f" % r["p99_ratio"], r["tbml_errors"], "" if not goal else ("met" if goal["met"] else "missed")))
+        L.append("| %s | %d | %d | %s | %s | %s | %s | %s | %s | %d | %s |" % (r["path"], r["body_bytes"], r["connections"], f3(r["ceiling_rps"]), f3(r["tbml_rps"]), rr(r["rps_ratio"], r["rps_ratio_range"]), f3(r["ceiling_p99_ms"]), f3(r["tbml_p99_ms"]), rr(r["p99_ratio"], r["p99_ratio_range"]), r["tbml_errors"], "" if not goal else ("met" if goal["met"] else "missed")))
 for cfg, t in training_vs_idle.items():
     L.append("\nWhile the BTC ensemble trains (%s, 64 conns, /api/predictions/BTC): %s req/s, p99 %s ms against %s req/s, p99 %s ms idle just before: p99 ratio %s (goal <= 2: %s), %d errors.\n"
              % (cfg, f3(t["training_rps"]), f3(t["training_p99_ms"]), f3(t["idle_rps"]), f3(t["idle_p99_ms"]),
