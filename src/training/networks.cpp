@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "recurrent_inference.h"
 #include "tbml/models/tensor_file.h"
 
 namespace tbml::training {
@@ -39,6 +40,11 @@ double dropout_of(const json& arch) {
   return v.get<double>();
 }
 
+// The hand-written recurrent loops apply: eval mode, no autograd, a serving-sized batch.
+bool hand_recurrent(const torch::nn::Module& net, const torch::Tensor& x) {
+  return !net.is_training() && !torch::GradMode::is_enabled() && x.dim() == 3 && x.size(0) <= kHandRecurrentMaxBatch;
+}
+
 torch::nn::Sequential dense_head(std::int64_t in, std::int64_t head, double dropout) {
   return torch::nn::Sequential(torch::nn::Linear(in, head), torch::nn::ReLU(), torch::nn::Dropout(dropout),
                                torch::nn::Linear(head, 1));
@@ -58,6 +64,11 @@ struct LstmNet : SequenceNet {
     auto out = std::get<0>(rnn->forward(x));  // [B, T, H]
     return head->forward(out.select(1, out.size(1) - 1)).squeeze(-1);
   }
+  torch::Tensor infer(torch::Tensor x) override {
+    if (hand_recurrent(*this, x))
+      if (auto last = lstm_last_hidden(rnn, x)) return head->forward(*last).squeeze(-1);
+    return forward(std::move(x));
+  }
   torch::nn::LSTM rnn{nullptr};
   torch::nn::Sequential head{nullptr};
 };
@@ -76,6 +87,11 @@ struct GruNet : SequenceNet {
   torch::Tensor forward(torch::Tensor x) override {
     auto out = std::get<0>(rnn->forward(x));
     return head->forward(norm->forward(out.select(1, out.size(1) - 1))).squeeze(-1);
+  }
+  torch::Tensor infer(torch::Tensor x) override {
+    if (hand_recurrent(*this, x))
+      if (auto last = gru_last_hidden(rnn, x)) return head->forward(norm->forward(*last)).squeeze(-1);
+    return forward(std::move(x));
   }
   torch::nn::GRU rnn{nullptr};
   torch::nn::LayerNorm norm{nullptr};

@@ -11,6 +11,9 @@ namespace tbml::training {
 
 struct SequenceNet : torch::nn::Module {
   virtual torch::Tensor forward(torch::Tensor x) = 0;  // [B, T, F] -> logits [B]
+  // The same logits for serving and evaluation (eval mode, no autograd); the recurrent networks override
+  // it with hand-written loops at small batches (recurrent_inference.h). Anywhere else it is forward().
+  virtual torch::Tensor infer(torch::Tensor x) { return forward(std::move(x)); }
 };
 
 // Fills in defaults and validates an architecture object for `type`; unknown keys or out-of-range values

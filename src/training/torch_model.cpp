@@ -9,7 +9,7 @@ constexpr std::size_t kInferenceChunk = 256;  // bounds the activations of one f
 }
 
 std::vector<double> probabilities(SequenceNet& net, const torch::Tensor& windows) {
-  auto p = torch::sigmoid(net.forward(windows)).to(torch::kDouble).contiguous();
+  auto p = torch::sigmoid(net.infer(windows)).to(torch::kDouble).contiguous();
   const double* data = p.data_ptr<double>();
   return std::vector<double>(data, data + p.numel());
 }
