@@ -11,8 +11,9 @@
 
 namespace tbml::training {
 
-// Windows up to this batch take the loops; larger batches (evaluation) stay on torch's GEMM path.
-constexpr std::int64_t kHandRecurrentMaxBatch = 32;
+// Windows up to this batch take the loops (their cost is linear in the batch); larger batches (6 pairs'
+// worth, evaluation) stay on torch's path, whose per-step GEMMs amortise its dispatch over the batch.
+constexpr std::int64_t kHandRecurrentMaxBatch = 4;
 
 // The top layer's hidden state after the last step, [B, H], for x = [B, T, F] (float, any strides);
 // nullopt when the module is configured in a way these loops do not implement (then use forward()).
