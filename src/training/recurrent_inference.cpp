@@ -1,6 +1,9 @@
 #include "recurrent_inference.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -32,17 +35,45 @@ std::optional<std::vector<Layer>> layers_of(const torch::nn::Module& m, std::int
   return out;
 }
 
-inline float sigmoid(float v) { return 1.0f / (1.0f + std::exp(-v)); }
-// tanh through one expf: glibc's tanhf costs about three times as much and the activations are most of
-// the loops' time. Absolute error a few float ulps; saturates to +-1 at either end (exp gives inf or 0).
-inline float fast_tanh(float v) { return 1.0f - 2.0f / (std::exp(2.0f * v) + 1.0f); }
+// exp for the activations, in a form the compiler vectorises (no library call in the loop; glibc's
+// scalar expf/tanhf were most of the loops' time): Cephes' range reduction and degree-6 polynomial,
+// within 2 ulp of expf over the clamped range, which holds every finite activation input's answer.
+// finite-math-only lets the clamp become MINPS/MAXPS (without it GCC keeps a branch and vectorises
+// nothing); inputs are checked finite before the loops run (last_hidden), so no NaN reaches here.
+#define TBML_VECTOR_MATH __attribute__((optimize("finite-math-only", "no-signed-zeros")))
+TBML_VECTOR_MATH inline float exp_approx(float x) {
+  x = x < 88.3f ? x : 88.3f;
+  x = x > -87.3f ? x : -87.3f;
+  const float n = (x * 1.44269504f + 12582912.0f) - 12582912.0f;  // round to nearest (|x log2 e| < 2^22)
+  const float r = x - n * 0.693359375f + n * 2.12194440e-4f;       // x - n ln 2 in two parts
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  const float e = p * r * r + r + 1.0f;
+  const std::int32_t bits = (static_cast<std::int32_t>(n) + 127) << 23;  // 2^n
+  float scale;
+  std::memcpy(&scale, &bits, sizeof scale);
+  return e * scale;
+}
+
+TBML_VECTOR_MATH inline void sigmoid_inplace(float* __restrict v, std::int64_t n) {
+  for (std::int64_t j = 0; j < n; ++j) v[j] = 1.0f / (1.0f + exp_approx(-v[j]));
+}
+// tanh(v) = 2 sigmoid(2v) - 1: absolute error a few float ulps, saturates to +-1.
+TBML_VECTOR_MATH inline void tanh_inplace(float* __restrict v, std::int64_t n) {
+  for (std::int64_t j = 0; j < n; ++j) v[j] = 2.0f / (1.0f + exp_approx(-2.0f * v[j])) - 1.0f;
+}
 
 // g[0, GH) += h . W_hh^T, written as axpy over rows of W_hh^T so the compiler vectorises it without
 // reassociating a sum.
-inline void add_recurrent(const float* w_hh_t, const float* h, std::int64_t hidden, std::int64_t gh, float* g) {
+inline void add_recurrent(const float* __restrict w_hh_t, const float* __restrict h, std::int64_t hidden,
+                          std::int64_t gh, float* __restrict g) {
   for (std::int64_t k = 0; k < hidden; ++k) {
     const float hk = h[k];
-    const float* row = w_hh_t + k * gh;
+    const float* __restrict row = w_hh_t + k * gh;
     for (std::int64_t j = 0; j < gh; ++j) g[j] += hk * row[j];
   }
 }
@@ -56,24 +87,29 @@ torch::Tensor lstm_layer(const torch::Tensor& input, const Layer& layer, std::in
   const float* p = pre.data_ptr<float>();
   const float* w = layer.w_hh_t.data_ptr<float>();
   float* o = out.data_ptr<float>();
-  std::vector<float> g(static_cast<std::size_t>(gh)), h(static_cast<std::size_t>(hidden)),
-      c(static_cast<std::size_t>(hidden));
+  std::vector<float> gv(static_cast<std::size_t>(gh)), hv(static_cast<std::size_t>(hidden)),
+      cv(static_cast<std::size_t>(hidden)), tv(static_cast<std::size_t>(hidden));
+  float* __restrict g = gv.data();
+  float* __restrict h = hv.data();
+  float* __restrict c = cv.data();
+  float* __restrict tc = tv.data();
   for (std::int64_t row = 0; row < b; ++row) {
-    std::fill(h.begin(), h.end(), 0.0f);
-    std::fill(c.begin(), c.end(), 0.0f);
+    std::fill(h, h + hidden, 0.0f);
+    std::fill(c, c + hidden, 0.0f);
     for (std::int64_t step = 0; step < t; ++step) {
       const float* ps = p + (row * t + step) * gh;
-      std::copy(ps, ps + gh, g.begin());
-      add_recurrent(w, h.data(), hidden, gh, g.data());
-      for (std::int64_t j = 0; j < hidden; ++j) {
-        const float i = sigmoid(g[j]), f = sigmoid(g[hidden + j]);
-        const float cand = fast_tanh(g[2 * hidden + j]), og = sigmoid(g[3 * hidden + j]);
-        c[j] = f * c[j] + i * cand;
-        h[j] = og * fast_tanh(c[j]);
-      }
-      if (keep_sequence) std::copy(h.begin(), h.end(), o + (row * t + step) * hidden);
+      std::copy(ps, ps + gh, g);
+      add_recurrent(w, h, hidden, gh, g);
+      sigmoid_inplace(g, 2 * hidden);               // input and forget gates
+      tanh_inplace(g + 2 * hidden, hidden);         // candidate
+      sigmoid_inplace(g + 3 * hidden, hidden);      // output gate
+      for (std::int64_t j = 0; j < hidden; ++j) tc[j] = g[hidden + j] * c[j] + g[j] * g[2 * hidden + j];
+      std::copy(tc, tc + hidden, c);
+      tanh_inplace(tc, hidden);
+      for (std::int64_t j = 0; j < hidden; ++j) h[j] = g[3 * hidden + j] * tc[j];
+      if (keep_sequence) std::copy(h, h + hidden, o + (row * t + step) * hidden);
     }
-    if (!keep_sequence) std::copy(h.begin(), h.end(), o + row * hidden);
+    if (!keep_sequence) std::copy(h, h + hidden, o + row * hidden);
   }
   return out;
 }
@@ -86,22 +122,28 @@ torch::Tensor gru_layer(const torch::Tensor& input, const Layer& layer, std::int
   const float* w = layer.w_hh_t.data_ptr<float>();
   const float* bias_hh = layer.b_hh.data_ptr<float>();
   float* o = out.data_ptr<float>();
-  std::vector<float> g(static_cast<std::size_t>(gh)), h(static_cast<std::size_t>(hidden));
+  std::vector<float> gv(static_cast<std::size_t>(gh)), hv(static_cast<std::size_t>(hidden)),
+      av(static_cast<std::size_t>(gh));
+  float* __restrict g = gv.data();
+  float* __restrict h = hv.data();
+  float* __restrict a = av.data();
   for (std::int64_t row = 0; row < b; ++row) {
-    std::fill(h.begin(), h.end(), 0.0f);
+    std::fill(h, h + hidden, 0.0f);
     for (std::int64_t step = 0; step < t; ++step) {
-      const float* ps = p + (row * t + step) * gh;
-      std::copy(bias_hh, bias_hh + gh, g.begin());  // the hidden side's product with its own bias
-      add_recurrent(w, h.data(), hidden, gh, g.data());
+      const float* __restrict ps = p + (row * t + step) * gh;
+      std::copy(bias_hh, bias_hh + gh, g);  // the hidden side's product with its own bias
+      add_recurrent(w, h, hidden, gh, g);
+      for (std::int64_t j = 0; j < 2 * hidden; ++j) a[j] = ps[j] + g[j];
+      sigmoid_inplace(a, 2 * hidden);  // reset r, update z
+      for (std::int64_t j = 0; j < hidden; ++j) a[2 * hidden + j] = ps[2 * hidden + j] + a[j] * g[2 * hidden + j];
+      tanh_inplace(a + 2 * hidden, hidden);  // n
       for (std::int64_t j = 0; j < hidden; ++j) {
-        const float r = sigmoid(ps[j] + g[j]);
-        const float z = sigmoid(ps[hidden + j] + g[hidden + j]);
-        const float n = fast_tanh(ps[2 * hidden + j] + r * g[2 * hidden + j]);
-        h[j] = (1.0f - z) * n + z * h[j];
+        const float z = a[hidden + j];
+        h[j] = (1.0f - z) * a[2 * hidden + j] + z * h[j];
       }
-      if (keep_sequence) std::copy(h.begin(), h.end(), o + (row * t + step) * hidden);
+      if (keep_sequence) std::copy(h, h + hidden, o + (row * t + step) * hidden);
     }
-    if (!keep_sequence) std::copy(h.begin(), h.end(), o + row * hidden);
+    if (!keep_sequence) std::copy(h, h + hidden, o + row * hidden);
   }
   return out;
 }
@@ -115,12 +157,19 @@ std::optional<torch::Tensor> last_hidden(const torch::nn::Module& m, const Optio
   auto layers = layers_of(m, opt.num_layers(), gates, opt.hidden_size());
   if (!layers) return std::nullopt;
   torch::Tensor h = x.contiguous();
+  // NaN or inf in a window: torch's own kernels give the answer (the predictor rejects it), never the
+  // finite-math activations.
+  const float* v = h.data_ptr<float>();
+  for (std::int64_t i = 0, n = h.numel(); i < n; ++i)
+    if (!std::isfinite(v[i])) return std::nullopt;
   for (std::size_t l = 0; l < layers->size(); ++l)
     h = layer_fn(h, (*layers)[l], opt.hidden_size(), l + 1 < layers->size());  // eval: no dropout between
   return h;
 }
 
 }  // namespace
+
+#undef TBML_VECTOR_MATH
 
 std::optional<torch::Tensor> lstm_last_hidden(const torch::nn::LSTM& rnn, const torch::Tensor& x) {
   if (rnn->options.proj_size() != 0) return std::nullopt;

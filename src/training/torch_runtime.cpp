@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 #include <torch/torch.h>
 
+#include <chrono>
 #include <mutex>
 
 namespace tbml {
@@ -20,6 +21,20 @@ void configure_torch_threads(int intra_op) {
     using SetThreads = void (*)(int);
     if (auto set = reinterpret_cast<SetThreads>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(threads);
   });
+}
+
+double measured_gemm_macs_per_second(int n, int repeats) {
+  c10::InferenceMode guard;
+  const torch::Tensor a = torch::randn({n, n}), b = torch::randn({n, n});
+  torch::Tensor c = torch::empty({n, n});
+  double best = 1e300;
+  for (int i = 0; i < repeats + 2; ++i) {  // the first calls size the BLAS buffers
+    const auto start = std::chrono::steady_clock::now();
+    torch::mm_out(c, a, b);
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (i >= 2) best = std::min(best, s);
+  }
+  return static_cast<double>(n) * n * n / best;
 }
 
 }  // namespace tbml

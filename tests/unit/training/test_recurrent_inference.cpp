@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include <torch/torch.h>
 
@@ -103,6 +104,10 @@ TEST(ServingPath, InferEqualsForward) {
       EXPECT_LT((a - b).abs().max().item<double>(), 1e-5) << to_string(type) << " batch " << batch;
       EXPECT_GT(a.abs().max().item<double>(), 1e-3);  // not trivially zero logits
     }
+    // A non-finite input stays non-finite (the predictor rejects it), as in torch's own kernels.
+    torch::Tensor bad = torch::randn({1, static_cast<std::int64_t>(kSteps), static_cast<std::int64_t>(kWidth)});
+    bad[0][kSteps - 1][0] = std::numeric_limits<float>::quiet_NaN();
+    EXPECT_TRUE(std::isnan(net->infer(bad).item<double>())) << to_string(type);
   }
 }
 
