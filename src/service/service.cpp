@@ -75,9 +75,11 @@ void Service::Impl::on_new_candles(const std::string& pair, std::size_t added) {
   const std::int64_t now = now_ms();
   store(CandleBatch{pair, fresh.candles});
   if (!serves(pair)) return;  // the reference pair of another replica: its candles feed features only
+  // Only this (the poller) thread ingests, so one copy serves every horizon's refresh of this candle.
+  const Series history = state->copy_series(cfg.training.max_candles);
   for (auto& [h, t] : tracks) {
     resolve_outcomes(*t, *state, fresh.candles, now);
-    refresh_prediction(pair, *t, true);
+    refresh_prediction(pair, *t, true, &history);
   }
   if (cfg.training.auto_train && lifecycle) lifecycle->ensure_models(pair);
 }
@@ -106,10 +108,14 @@ void Service::Impl::resolve_outcomes(HorizonTrack& t, const PairState& state, co
 }
 
 void Service::Impl::refresh_all(const std::string& pair, bool record) {
-  for (auto& [h, t] : tracks) refresh_prediction(pair, *t, record);
+  auto state = market->find(pair);
+  if (!state) return;
+  const Series history = state->copy_series(cfg.training.max_candles);
+  for (auto& [h, t] : tracks) refresh_prediction(pair, *t, record, &history);
 }
 
-SnapshotPtr Service::Impl::refresh_prediction(const std::string& pair, HorizonTrack& t, bool record) {
+SnapshotPtr Service::Impl::refresh_prediction(const std::string& pair, HorizonTrack& t, bool record,
+                                              const Series* shared_history) {
   std::lock_guard lock(predict_mutex);
   auto state = market->find(pair);
   if (!state) return nullptr;
@@ -151,7 +157,8 @@ SnapshotPtr Service::Impl::refresh_prediction(const std::string& pair, HorizonTr
   }
   {
     // The climatology the edge test compares with, from the same label rule as training.
-    const Series history = state->copy_series(cfg.training.max_candles);
+    const Series own = shared_history ? Series{} : state->copy_series(cfg.training.max_candles);
+    const Series& history = shared_history ? *shared_history : own;
     snapshot->volatility = volatility_json(t, pair, history, record);
     const std::vector<Window> labelled = eligible_windows(history, 1, t.horizon());
     std::size_t up = 0;
