@@ -25,10 +25,13 @@ std::unique_ptr<CoreSimServer> start_demo_core(const Config& cfg, const std::str
   // An ephemeral port may be the one the API is about to bind (server.port, picked free but not yet
   // bound, e.g. by a test): then the API's bind would fail. The stand-in that got it keeps it while a
   // second one binds (so the kernel cannot hand it out again), then lets it go.
-  auto server = std::make_unique<CoreSimServer>(make_core_simulator(so));
+  // Its one client is the service's poller: a few workers (hanging faults included) instead of 64 threads.
+  CoreSimTransportOptions transport;
+  transport.workers = 8;
+  auto server = std::make_unique<CoreSimServer>(make_core_simulator(so), transport);
   int port = server->start("127.0.0.1", 0);
   if (port == cfg.server.port) {
-    auto second = std::make_unique<CoreSimServer>(make_core_simulator(so));
+    auto second = std::make_unique<CoreSimServer>(make_core_simulator(so), transport);
     port = second->start("127.0.0.1", 0);
     server->stop();
     server = std::move(second);

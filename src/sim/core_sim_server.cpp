@@ -18,8 +18,6 @@ struct CoreSimServer::Impl {
 
 namespace {
 
-constexpr std::size_t kWorkerThreads = 64;
-
 nlohmann::json error_body(const std::string& error, const std::string& message) {
   return {{"error", error}, {"message", message}, {"timestamp", now_ms()}};
 }
@@ -29,9 +27,10 @@ nlohmann::json error_body(const std::string& error, const std::string& message) 
 CoreSimServer::CoreSimServer(std::shared_ptr<CoreSimulator> simulator, CoreSimTransportOptions transport)
     : simulator_(std::move(simulator)), transport_(transport), impl_(std::make_unique<Impl>()) {
   if (!simulator_) throw std::invalid_argument("CoreSimServer: simulator is null");
-  if (transport_.hang_ms < 0 || transport_.drip_interval_ms <= 0 || transport_.drip_bytes == 0) {
+  if (transport_.hang_ms < 0 || transport_.drip_interval_ms <= 0 || transport_.drip_bytes == 0 ||
+      transport_.workers == 0) {
     throw std::invalid_argument(
-        "CoreSimServer: hang_ms >= 0, drip_interval_ms > 0 and drip_bytes > 0 required");
+        "CoreSimServer: hang_ms >= 0, drip_interval_ms > 0, drip_bytes > 0 and workers > 0 required");
   }
 }
 
@@ -54,9 +53,7 @@ int CoreSimServer::start(const std::string& host, int port) {
   listener.port = port;
   listener.keep_alive_timeout_s = 1;  // idle keep-alive connections must not delay stop()
   configure_listener(server, listener);
-  // Hanging responses each hold a worker for up to hang_ms while clients time out and retry; enough workers
-  // that control routes (POST /sim/fault) are still served meanwhile.
-  server.new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
+  server.new_task_queue = [workers = transport_.workers] { return new httplib::ThreadPool(workers); };
 
   const auto dispatch = [this, log](const httplib::Request& req, httplib::Response& res) {
     const std::int64_t started = steady_ms();

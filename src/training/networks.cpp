@@ -242,6 +242,10 @@ void restore_state(SequenceNet& net, const std::vector<torch::Tensor>& state) {
   for (auto& b : net.buffers()) b.copy_(state.at(i++));
 }
 
+void drop_gradients(SequenceNet& net) {
+  for (auto& p : net.parameters()) p.mutable_grad().reset();
+}
+
 std::string save_network_weights(const SequenceNet& net) {
   std::vector<NamedTensor> tensors;
   auto add = [&](const std::string& name, const torch::Tensor& value) {

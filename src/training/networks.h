@@ -29,6 +29,9 @@ std::size_t count_parameters(const torch::nn::Module& module);
 // Copies of every parameter and buffer (early stopping keeps the best epoch's) and their restoration.
 std::vector<torch::Tensor> snapshot_state(const SequenceNet& net);
 void restore_state(SequenceNet& net, const std::vector<torch::Tensor>& state);
+// Frees the gradients training left on the parameters: a served network never reads them, and they would
+// double its parameter memory for as long as the model serves (a loaded model has none).
+void drop_gradients(SequenceNet& net);
 
 // The network's parameters and buffers as named float tensors (models/tensor_file.h, never torch's own
 // archive: its reader can crash on damaged bytes), and loading them back: every tensor of the

@@ -172,6 +172,7 @@ TrainResult train_model(ModelType type, const Series& series, const TrainOptions
   }
 
   restore_state(*net, best_state);
+  drop_gradients(*net);
   report.train = split_metrics(evaluate(*net, rows, width, steps, ds.train), labels_of(ds.train));
   const std::vector<double> p_val_best = evaluate(*net, rows, width, steps, ds.validation);
   report.validation = split_metrics(p_val_best, y_val);

@@ -252,6 +252,7 @@ std::shared_ptr<const volatility::NetworkForecaster> train_network(const volatil
     if (epoch - best_epoch >= o.patience) break;
   }
   restore_state(*net, best_state);
+  drop_gradients(*net);
   const double train_mse = part_mse(*net, xt, yt);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   // MSEs are of the standardised target (1 = the training mean's error on training data).

@@ -17,6 +17,10 @@ struct CoreSimTransportOptions {
   int hang_ms = 30'000;        // how long a hanging response waits (stop() interrupts it)
   int drip_interval_ms = 250;  // slow_drip: one chunk per interval ...
   std::size_t drip_bytes = 4;  // ... of this many bytes (16 bytes/s by default)
+  // Hanging responses each hold a worker for up to hang_ms while clients time out and retry: enough workers
+  // that control routes (POST /sim/fault) are still served meanwhile. Each thread costs ~120 KiB of RSS
+  // (the static TLS of the ~290 libraries libtorch loads), so the demo's in-process stand-in uses fewer.
+  std::size_t workers = 64;
 };
 
 class CoreSimServer {

@@ -1,4 +1,6 @@
 // CoreSimServer over loopback with httplib::Client: every route, JSON 404, every fault mode on the wire.
+#include <filesystem>
+
 #include <gtest/gtest.h>
 #include <httplib.h>
 
@@ -256,6 +258,34 @@ TEST(CoreSimServerLifecycle, StartTwiceThrowsAndDestructorStops) {
   c.set_connection_timeout(1, 0);
   EXPECT_FALSE(c.Get("/api/health"));  // destroyed server no longer answers
   EXPECT_THROW(CoreSimServer(nullptr), std::invalid_argument);
+}
+
+std::size_t thread_count() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& t : std::filesystem::directory_iterator("/proc/self/task")) ++n;
+  return n;
+}
+
+// The demo's in-process stand-in runs with a few workers: every thread costs ~120 KiB of RSS (issue #13).
+TEST(CoreSimServerLifecycle, StartsTheConfiguredNumberOfWorkers) {
+  MarketSimOptions m;
+  m.count = 50;
+  auto sim = std::make_shared<CoreSimulator>(
+      std::vector<CoreSimulator::PairSeries>{{"BTC", generate_candles("BTC", m)}}, CoreSimulatorOptions{});
+  CoreSimTransportOptions none;
+  none.workers = 0;
+  EXPECT_THROW(CoreSimServer(sim, none), std::invalid_argument);
+  CoreSimTransportOptions three;
+  three.workers = 3;
+  CoreSimServer server(sim, three);
+  const std::size_t before = thread_count();
+  server.start("127.0.0.1", 0);
+  // httplib starts the pool on the listening thread, right after it reports running.
+  const std::int64_t deadline = steady_ms() + 5000;
+  while (thread_count() < before + 3 + 1 && steady_ms() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(thread_count(), before + 3 + 1);  // the workers and the listening thread
 }
 
 }  // namespace
