@@ -282,6 +282,7 @@ for cfg in "${configs[@]}"; do
   log "HTTP: $cname (server.threads=${cthreads:-as configured})"
   start_service "$cname" "$cthreads"
   echo "rss_kib=$(rss_now) hwm_kib=$(hwm_now)" > "$raw/rss_idle_$cname.txt"
+  python3 "$root/scripts/rss_breakdown.py" "$serve_pid" --json > "$raw/rss_breakdown_idle_$cname.json" || true
   for path in "${routes[@]}"; do
     tag=$(echo "$path" | tr '/:' '__')
     with_ceiling=0
@@ -349,6 +350,7 @@ EOF
   done
   wait "$wrk_pid" || true
   echo "rss_kib=$(rss_now) hwm_kib=$(hwm_now)" > "$raw/rss_after_soak.txt"
+  python3 "$root/scripts/rss_breakdown.py" "$serve_pid" --json > "$raw/rss_breakdown_after_soak.json" || true
   stop_service
 fi
 echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$raw/machine.txt"

@@ -153,6 +153,15 @@ if samples:
                  "second_half_growth_mib": (half[-1][1] - half[0][1]) / 1024})
 if os.path.exists(os.path.join(raw, "soak.wrk")): soak["wrk"] = parse_wrk(os.path.join(raw, "soak.wrk"))
 res["rss"] = rss
+# What holds the RSS (scripts/rss_breakdown.py: libraries, malloc heap and arenas, thread stacks), MiB.
+for f in ("rss_breakdown_idle_default", "rss_breakdown_after_soak"):
+    p = os.path.join(raw, f + ".json")
+    try:
+        groups = json.load(open(p))["groups"]
+        res.setdefault("rss_breakdown", {})[f[len("rss_breakdown_"):]] = {
+            name: round(g["rss_kib"] / 1024, 1) for name, g in groups.items() if g["rss_kib"] >= 512}
+    except (OSError, ValueError, KeyError):
+        pass
 res["soak"] = soak
 json.dump(res, open(out_json, "w"), indent=1)
 

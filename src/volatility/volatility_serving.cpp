@@ -1,5 +1,6 @@
 #include "tbml/volatility/volatility_serving.h"
 
+#include "tbml/util/heap.h"
 #include "tbml/util/logging.h"
 #include "tbml/util/thread_priority.h"
 #include "tbml/util/time.h"
@@ -139,6 +140,7 @@ void VolatilityServing::worker_loop() {
       e.last_attempt = std::chrono::steady_clock::now();
     }
     train(pair);
+    release_free_heap();  // as after a training job: the fit's freed arrays would stay resident
   }
 }
 
