@@ -80,12 +80,14 @@ def classify(pid):
         elif name == exe:
             add("tbml binary", m, 1)
         elif ".so" in base:
-            soname = re.sub(r"(\.so(\.\d+)?).*", r"\1", base)
-            ours = any(base.startswith(n) or soname == n for n in needed) or \
-                any(base.startswith(n.split(".so")[0] + ".so") for n in needed)
-            group = "libraries tbml links (" + ("libtorch*, libc10" if base.startswith(("libtorch", "libc10")) else "the rest") + ")" \
-                if ours else "libraries pulled in by those (OpenCV, Qt, GDAL, ffmpeg, ...)"
-            add(group, m, 1)
+            # libxgboost.so.0 (NEEDED) is the file libxgboost.so.1.6.0: compare the names up to ".so".
+            ours = any(base.startswith(n.split(".so")[0] + ".so") for n in needed)
+            if not ours:
+                add("libraries pulled in by those (OpenCV, Qt, GDAL, ffmpeg, ...)", m, 1)
+            elif base.startswith(("libtorch", "libc10")):
+                add("libraries tbml links (libtorch*, libc10)", m, 1)
+            else:
+                add("libraries tbml links (the rest)", m, 1)
         elif name:
             add("other files (locale, fonts, ...)", m, 1)
         elif m["perms"] == "---p":
