@@ -10,6 +10,7 @@
 
 #include "tbml/util/heap.h"
 #include "unit/models/training_queue_fakes.h"
+#include "unit/util/foreign_malloc.h"
 
 namespace tbml {
 namespace {
@@ -17,6 +18,7 @@ namespace {
 constexpr std::size_t kMiB = 1024 * 1024;
 
 TEST(TrainingQueueMemory, AFinishedJobsFreedHeapIsNotResidentAfterIt) {
+  if (TBML_FOREIGN_MALLOC) GTEST_SKIP() << "a sanitizer replaces glibc's malloc";
   std::unique_ptr<char[]> model;  // what a job keeps: allocated after its working set, so above it
   std::size_t during = 0;
   TrainingQueue q(fast_options(), [&](const TrainingJob&, JobContext&) {
