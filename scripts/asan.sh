@@ -1,38 +1,46 @@
 #!/usr/bin/env bash
-# AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan/, clang-16) of the unit tests of the
-# stages chosen for CI's time budget, run by scripts/test.sh; any report fails the run.
+# AddressSanitizer + UndefinedBehaviorSanitizer (clang-16, build-asan/ by scripts/asan_build.sh, shared
+# with the fuzzers) in CI, run by scripts/test.sh; any report fails the run:
+#  1. the unit tests of the stages where a memory error is most likely and the fuzzers do not reach;
+#  2. the real tbml binary built with ASan + UBSan, started by a chosen set of integration test programs
+#     (those built in build/ by the Release build, pointed at it by TBML_TEST_BINARY).
 #   scripts/asan.sh [STAGE...]     default: the stages below; `scripts/asan.sh all-torch-free` for every
 #                                  stage that does not link libtorch
-# The chosen stages hold the code where a memory error is most likely and the fuzzers do not reach:
-# ring buffers and indicator windows (features), candle ingest and alignment (market), the SQLite C API
-# (storage), the model registry, training queue and the binary tensor parser (models), the ensemble's
-# snapshots and outcome tracking, and the configuration layers. Only their targets are built, with clang
-# at -O0: its ASan + UBSan compile takes a fifth of the CPU time of g++ at -O1 (TBML_SANITIZE's default)
-# and less than the Release build's (src/storage/database.cpp: 5.3 s, against 27.4 s and 8.4 s).
-# libtorch is not instrumented, so the stages that link it (training, evaluation, service, api) are
-# left to `scripts/test.sh --sanitize` (the whole suite, by hand). docs/reliability.md has the numbers.
+# Unit test stages: ring buffers and indicator windows (features), candle ingest and alignment (market),
+# the SQLite C API (storage), the model registry, training queue and the binary tensor parser (models),
+# the ensemble's snapshots and outcome tracking, and the configuration layers. The torch-linked stages'
+# unit tests (training, evaluation, service, api) stay with `scripts/test.sh --sanitize` (by hand); the
+# service code they test runs here inside the binary. docs/reliability.md has the numbers.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${TBML_ASAN_BUILD_DIR:-$root/build-asan}"
+release="${TBML_BUILD_DIR:-$root/build}"
 stages=("$@")
 if [ ${#stages[@]} -eq 0 ]; then
   stages=(config features market models storage ensemble)
 elif [ "${stages[0]}" = "all-torch-free" ]; then
   stages=(config features market models trees volatility ensemble decision storage sim)
 fi
+# The integration tests that send the service the riskiest input: every route's validation (validation,
+# fuzz: random requests, bodyless_requests: raw HTTP edge cases), the core's payloads and faults
+# (upstream_faults), a locked database that must lose nothing (storage_faults), hostile model files on
+# disk (model_refusal).
+integration=(validation fuzz bodyless_requests upstream_faults storage_faults model_refusal)
 targets=()
 for s in "${stages[@]}"; do
   for f in "$root"/tests/unit/"$s"/test_*.cpp; do targets+=("${s}_$(basename "$f" .cpp)"); done
 done
 start=$(date +%s)
-"$root/scripts/setup.sh"
-# -gline-tables-only: file and line in reports for a fraction of -g's cost.
-cmake -S "$root" -B "$build" -DCMAKE_CXX_COMPILER=clang++-16 -DCMAKE_BUILD_TYPE=Release -DTBML_SANITIZE=ON \
-  -DTBML_SANITIZE_OPT_LEVEL=-O0 -DTBML_TEST_OPT_LEVEL=-O0 -DTBML_BUILD_BENCH=OFF -DCMAKE_CXX_FLAGS="-gline-tables-only" \
-  -DTBML_TEST_GROUP="$(IFS=';'; echo "${targets[*]}")" >/dev/null
-cmake --build "$build" -j"$(nproc)" --target test_group >/dev/null
-echo "asan: build took $(( $(date +%s) - start )) s (${#targets[@]} test programs: ${stages[*]})"
-# Leaks are reported too (the tests own every allocation they make). UBSan stops at the first report.
+"$root/scripts/asan_build.sh" "${targets[@]}" tbml
+echo "asan: build took $(( $(date +%s) - start )) s (${#targets[@]} test programs: ${stages[*]}; tbml)"
+# The integration test programs themselves are not instrumented: CI's Release build made them already.
+itargets=()
+for t in "${integration[@]}"; do itargets+=("integration_test_$t"); done
+if [ ! -x "$release/tests/${itargets[0]}" ]; then
+  cmake --build "$release" -j"$(nproc)" --target "${itargets[@]}" >/dev/null
+fi
+
+# Leaks are reported in the unit tests (they own every allocation they make). UBSan stops at the first report.
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 run_start=$(date +%s)
@@ -47,5 +55,33 @@ for t in "${targets[@]}"; do
     failed=1
   fi
 done
-echo "asan: tests took $(( $(date +%s) - run_start )) s; build and tests $(( $(date +%s) - start )) s"
+echo "asan: unit tests took $(( $(date +%s) - run_start )) s"
+
+# The service under the integration tests. Reports go to files (log_path), one per process, whatever the
+# test does with the child's output; any file there fails the run. detect_leaks=0 for the binary: at exit
+# LeakSanitizer would list libtorch's and OpenBLAS's process-lifetime allocations (thread pools,
+# allocator caches, registries) that are never freed by design, and most runs end in SIGKILL anyway; the
+# service's own containers are the torch-free stages' code, whose leaks the unit tests above check.
+reports="$build/integration-reports"
+rm -rf "$reports" && mkdir -p "$reports"
+export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1:log_path=$reports/asan"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$reports/ubsan"
+export TBML_TEST_BINARY="$build/tbml"
+run_start=$(date +%s)
+pids=()
+# Two at a time (2 cores): each program mostly waits on the service it started.
+for t in "${itargets[@]}"; do
+  ( s=$(date +%s)
+    if "$release/tests/$t" >"$build/$t.log" 2>&1; then echo "asan: $t ok ($(( $(date +%s) - s )) s)"
+    else echo "asan: $t FAILED ($(( $(date +%s) - s )) s, log $build/$t.log):"; grep -m10 -E "Failure|FAILED" "$build/$t.log"; exit 1; fi ) &
+  pids+=($!)
+  if [ ${#pids[@]} -ge 2 ]; then wait "${pids[0]}" || failed=1; pids=("${pids[@]:1}"); fi
+done
+for p in "${pids[@]}"; do wait "$p" || failed=1; done
+if compgen -G "$reports/*" >/dev/null; then
+  echo "asan: sanitizer reports from the service (in $reports):"
+  for f in "$reports"/*; do grep -m5 -E "ERROR: AddressSanitizer|runtime error|SUMMARY" "$f" || head -5 "$f"; done
+  failed=1
+fi
+echo "asan: integration tests took $(( $(date +%s) - run_start )) s; build and tests $(( $(date +%s) - start )) s"
 exit $failed

@@ -1,26 +1,24 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer harnesses in fuzz/ with clang-16 (ASan + UBSan + coverage) into build-fuzz/ and runs
-# each one: first over its seed corpus and every saved crash in fuzz/regressions/<harness>/ (these must
-# pass), then coverage-guided for SECONDS seconds (default 300; scripts/test.sh passes a short time).
+# Builds the libFuzzer harnesses in fuzz/ in the clang-16 ASan + UBSan build shared with scripts/asan.sh
+# (build-asan/, scripts/asan_build.sh: the parsers' stages with coverage instrumentation) and runs each
+# one: first over its seed corpus and every saved crash in fuzz/regressions/<harness>/ (these must pass),
+# then coverage-guided for SECONDS seconds (default 300; scripts/test.sh passes a short time).
 #   scripts/fuzz.sh [SECONDS] [HARNESS...]
-# New inputs that found coverage are kept in build-fuzz/corpus/<harness>/ (not committed); a crash is
-# written to build-fuzz/crashes/<harness>/ and the script fails: copy the file into fuzz/regressions/
-# <harness>/ and fix the parser, so the crash becomes a regression test.
+# New inputs that found coverage are kept in build-asan/fuzz/corpus/<harness>/ (not committed); a crash
+# is written to build-asan/fuzz/crashes/<harness>/ and the script fails: copy the file into
+# fuzz/regressions/<harness>/ and fix the parser, so the crash becomes a regression test.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-build="${TBML_FUZZ_BUILD_DIR:-$root/build-fuzz}"
+build="${TBML_ASAN_BUILD_DIR:-$root/build-asan}/fuzz"
 seconds="${1:-300}"
 shift || true
-if ! command -v clang++-16 >/dev/null || [ ! -e /usr/lib/llvm-16/lib/clang/16/lib/linux/libclang_rt.fuzzer-x86_64.a ]; then
-  echo "fuzz: clang-16 and libfuzzer-16-dev are not installed (scripts/setup.sh installs them)" >&2
-  exit 1
-fi
-cmake -S "$root/fuzz" -B "$build" -DCMAKE_CXX_COMPILER=clang++-16 -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" -j"$(nproc)" >/dev/null
+all=()
+for f in "$root"/fuzz/fuzz_*.cpp; do all+=("$(basename "$f" .cpp)"); done
+start=$(date +%s)
+"$root/scripts/asan_build.sh" "${all[@]}"
+echo "fuzz: build took $(( $(date +%s) - start )) s"
 harnesses=("$@")
-if [ ${#harnesses[@]} -eq 0 ]; then
-  for f in "$root"/fuzz/fuzz_*.cpp; do harnesses+=("$(basename "$f" .cpp)"); done
-fi
+[ ${#harnesses[@]} -eq 0 ] && harnesses=("${all[@]}")
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:symbolize=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 failed=0

@@ -338,25 +338,45 @@ void Service::start() {
 void Service::stop(int deadline_ms) {
   Impl& d = *impl_;
   if (d.stopped.exchange(true)) return;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(0, deadline_ms));
+  const auto begin = std::chrono::steady_clock::now();
+  const auto deadline = begin + std::chrono::milliseconds(std::max(0, deadline_ms));
+  // Each step's time goes into one log line, so a shutdown that overruns its bound says which step did.
+  auto mark = begin;
+  auto step_ms = [&mark] {
+    const auto now = std::chrono::steady_clock::now();
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - mark).count();
+    mark = now;
+    return ms;
+  };
   {
     std::lock_guard lock(d.scheduler_mutex);
     d.stopping = true;
   }
   d.scheduler_cv.notify_all();
+  // Every worker is told to stop before any is waited for, so the waits overlap instead of adding up
+  // (one horizon's volatility worker could otherwise start a new run while another is joined).
+  for (auto& [h, t] : d.tracks)
+    if (t->volatility) t->volatility->request_stop();
   if (d.scheduler.joinable()) d.scheduler.join();
+  const auto scheduler_ms = step_ms();
   if (d.poller) d.poller->stop();
+  const auto poller_ms = step_ms();
   // A training run takes minutes, so waiting for it is pointless: cancel at once, which ends it after
   // the batch in progress (the trainer checks between batches); the serving model is untouched.
   if (d.lifecycle) d.lifecycle->stop(std::chrono::milliseconds(0));
+  const auto training_ms = step_ms();
   for (auto& [h, t] : d.tracks)
     if (t->volatility) t->volatility->stop();
+  const auto volatility_ms = step_ms();
   // Everything queued is committed; only writes that keep failing (disk full, locked database) are given
   // up, at the deadline less a margin for the final WAL checkpoint, and counted as lost in the log.
   if (d.storage) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     d.storage->shutdown(std::max(std::chrono::milliseconds(0), left - std::chrono::milliseconds(kCheckpointMarginMs)));
   }
+  d.log->info("stopped in {} ms (scheduler {}, poller {}, training {}, volatility {}, storage {})",
+              std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - begin).count(),
+              scheduler_ms, poller_ms, training_ms, volatility_ms, step_ms());
 }
 
 void Service::observe_request(const std::string& route, int status, double seconds) {

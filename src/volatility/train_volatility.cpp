@@ -97,6 +97,9 @@ void VolatilityTrainOptions::validate() const {
 VolatilityTrainResult train_volatility_model(const Series& full, const VolatilityTrainOptions& o) {
   const auto started = std::chrono::steady_clock::now();
   o.validate();
+  auto check_cancelled = [&o] {
+    if (o.cancelled && o.cancelled()) throw VolatilityTrainCancelled();
+  };
   const Series series = most_recent(full, o.max_candles);
   const std::size_t h = o.horizon;
   InputSpec spec{h, o.lookbacks, o.window, 1.0};  // floor set once the training part is known
@@ -186,6 +189,7 @@ VolatilityTrainResult train_volatility_model(const Series& full, const Volatilit
     std::optional<TreeFit> best;
     for (TreeTarget target : {TreeTarget::kLogRv, TreeTarget::kGarchResidual}) {
       if (o.tree_target != TreeTarget::kAuto && o.tree_target != target) continue;
+      check_cancelled();
       TreeFit f = fit_tree_target(target);
       tree_targets[to_string(target)] = {{"validationQlike", f.validation_qlike},
                                          {"bestRound", f.model->fit_info().best_round}};
@@ -197,6 +201,7 @@ VolatilityTrainResult train_volatility_model(const Series& full, const Volatilit
     trees = best->model;
     for (std::size_t p = 0; p < 3; ++p) parts[p].raw[index(Member::kTrees)] = best->raw[p];
   }
+  check_cancelled();
   std::optional<Har> har;
   if (o.fit_har) {
     std::vector<double> y;
@@ -213,6 +218,7 @@ VolatilityTrainResult train_volatility_model(const Series& full, const Volatilit
   const std::optional<NetworkCandidate> candidate =
       !o.fit_network ? std::nullopt : o.network ? o.network : registered_network_candidate();
   if (candidate && candidate->train) {
+    check_cancelled();
     NetworkTrainingData data;
     data.series = &series;
     data.spec = spec;
@@ -236,6 +242,7 @@ VolatilityTrainResult train_volatility_model(const Series& full, const Volatilit
   } else {
     network_report = {{"skipped", o.fit_network ? "no network candidate registered" : "fit_network is off"}};
   }
+  check_cancelled();
   auto present = [&](Member m) {
     switch (m) {
       case Member::kTrees: return trees != nullptr;

@@ -20,12 +20,16 @@ void VolatilityServing::start() {
   worker_ = std::thread([this] { worker_loop(); });
 }
 
-void VolatilityServing::stop() {
+void VolatilityServing::request_stop() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
   }
   cv_.notify_all();
+}
+
+void VolatilityServing::stop() {
+  request_stop();
   if (worker_.joinable()) worker_.join();
   // Release the models (and their XGBoost boosters) here rather than in static destruction.
   std::lock_guard lock(mutex_);
@@ -150,6 +154,10 @@ void VolatilityServing::train(const std::string& pair) {
   if (!series) return;
   VolatilityTrainOptions to;
   to.horizon = options_.horizon;
+  to.cancelled = [this] {
+    std::lock_guard lock(mutex_);
+    return stopping_;
+  };
   try {
     VolatilityTrainResult r = train_volatility_model(*series, to);
     ServedVolatility s;
@@ -170,6 +178,8 @@ void VolatilityServing::train(const std::string& pair) {
     e.served = std::move(s);
     e.state = "ready";
     e.reason = r.report.value("reason", std::string("trained"));
+  } catch (const VolatilityTrainCancelled&) {
+    log->info("{} volatility h={}: training cancelled (stopping)", pair, options_.horizon);
   } catch (const std::exception& e) {
     log->warn("{} volatility: training failed: {}", pair, e.what());
     std::lock_guard lock(mutex_);

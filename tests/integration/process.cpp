@@ -18,6 +18,14 @@
 
 namespace tbml::testing {
 
+const char* tbml_binary() {
+  static const std::string path = [] {
+    const char* env = std::getenv("TBML_TEST_BINARY");
+    return std::string(env && *env ? env : TBML_BUILT_BINARY);
+  }();
+  return path.c_str();
+}
+
 ChildProcess::ChildProcess(std::vector<std::string> args, std::map<std::string, std::string> env,
                            const std::string& log_path)
     : log_path_(log_path.empty() ? make_temp_dir("tbml-log") + "/child.log" : log_path) {

@@ -36,6 +36,11 @@ class ChildProcess {
   std::string log_path_;
 };
 
+// The tbml binary the tests start: TBML_TEST_BINARY when set (scripts/asan.sh points these programs,
+// built once in build/, at its ASan + UBSan binary), else the one built next to them.
+const char* tbml_binary();
+#define TBML_BINARY (::tbml::testing::tbml_binary())
+
 // A TCP port on 127.0.0.1 that was free a moment ago.
 int free_port();
 // Polls `probe` every 50 ms until it returns true or the timeout passes.

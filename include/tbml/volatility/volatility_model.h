@@ -18,7 +18,9 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <stdexcept>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -160,9 +162,16 @@ struct VolatilityTrainOptions {
   std::size_t bootstrap_resamples = 1000;
   std::uint64_t bootstrap_seed = 42;
   std::size_t block_length = 0;      // 0 = default_block_length(test samples, horizon)
+  // Asked between the candidates' fits (each tree target, HAR, the network, the scoring); true throws
+  // VolatilityTrainCancelled, so a shutdown waits for one fit rather than the whole run.
+  std::function<bool()> cancelled;
 
   static BoostedTreesOptions default_tree_options();  // kSquaredError, depth 2, min child weight 50, eta 0.05, 1 thread
   void validate() const;  // throws std::invalid_argument naming the bad field
+};
+
+struct VolatilityTrainCancelled : std::runtime_error {
+  VolatilityTrainCancelled() : std::runtime_error("volatility training cancelled") {}
 };
 
 struct VolatilityTrainResult {

@@ -57,7 +57,10 @@ class VolatilityServing {
   VolatilityServing& operator=(const VolatilityServing&) = delete;
 
   void start();
-  void stop();
+  // Tells the worker to stop without waiting: the service signals every horizon's worker first, so a
+  // worker still waiting for stop() cannot start another training run (shutdown's 10 s bound).
+  void request_stop();
+  void stop();  // request_stop(), then joins the worker (after the run in progress, if any)
 
   // A stored model (start-up). Ignored when its horizon differs from the configured one.
   bool load(const std::string& pair, ServedVolatility served);

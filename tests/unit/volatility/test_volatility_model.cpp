@@ -183,6 +183,23 @@ TEST(VolatilityModel, TrainsOn1440CandlesWellUnderTenSeconds) {
             s.size() - 200u - 5u);
 }
 
+// Shutdown cancels a run between the candidates' fits: asked at each, it stops at the n-th question.
+TEST(VolatilityModel, CancelledBetweenFitsThrowsCancelled) {
+  const Series s = test::garch_series(1440, 2e-6, 0.08, 0.90, 5);
+  for (int stop_at : {1, 3}) {
+    int asked = 0;
+    VolatilityTrainOptions o;
+    o.cancelled = [&] { return ++asked >= stop_at; };
+    EXPECT_THROW(train_volatility_model(s, o), VolatilityTrainCancelled);
+    EXPECT_EQ(asked, stop_at);
+  }
+  int asked = 0;
+  VolatilityTrainOptions o;
+  o.cancelled = [&] { return ++asked < 0; };
+  EXPECT_NO_THROW(train_volatility_model(s, o));
+  EXPECT_GE(asked, 4) << "asked before each tree target, HAR and the scoring";
+}
+
 TEST(VolatilityModel, OptionsAreChecked) {
   VolatilityTrainOptions o;
   o.horizon = 0;
