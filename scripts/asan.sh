@@ -6,6 +6,7 @@
 #     (those built in build/ by the Release build, pointed at it by TBML_TEST_BINARY).
 #   scripts/asan.sh [STAGE...]     default: the stages below; `scripts/asan.sh all-torch-free` for every
 #                                  stage that does not link libtorch
+#   TBML_ASAN_INTEGRATION=0        part 1 only (the binary, ~400 s of CPU, is not built)
 # Unit test stages: ring buffers and indicator windows (features), candle ingest and alignment (market),
 # the SQLite C API (storage), the model registry, training queue and the binary tensor parser (models),
 # the ensemble's snapshots and outcome tracking, and the configuration layers. The torch-linked stages'
@@ -30,13 +31,15 @@ targets=()
 for s in "${stages[@]}"; do
   for f in "$root"/tests/unit/"$s"/test_*.cpp; do targets+=("${s}_$(basename "$f" .cpp)"); done
 done
+with_binary="${TBML_ASAN_INTEGRATION:-1}"
 start=$(date +%s)
-"$root/scripts/asan_build.sh" "${targets[@]}" tbml
-echo "asan: build took $(( $(date +%s) - start )) s (${#targets[@]} test programs: ${stages[*]}; tbml)"
+if [ "$with_binary" = "1" ]; then "$root/scripts/asan_build.sh" "${targets[@]}" tbml
+else "$root/scripts/asan_build.sh" "${targets[@]}"; fi
+echo "asan: build took $(( $(date +%s) - start )) s (${#targets[@]} test programs: ${stages[*]}$([ "$with_binary" = 1 ] && echo "; tbml"))"
 # The integration test programs themselves are not instrumented: CI's Release build made them already.
 itargets=()
-for t in "${integration[@]}"; do itargets+=("integration_test_$t"); done
-if [ ! -x "$release/tests/${itargets[0]}" ]; then
+[ "$with_binary" = "1" ] && for t in "${integration[@]}"; do itargets+=("integration_test_$t"); done
+if [ ${#itargets[@]} -gt 0 ] && [ ! -x "$release/tests/${itargets[0]}" ]; then
   cmake --build "$release" -j"$(nproc)" --target "${itargets[@]}" >/dev/null
 fi
 
@@ -70,14 +73,14 @@ export TBML_TEST_BINARY="$build/tbml"
 run_start=$(date +%s)
 pids=()
 # Two at a time (2 cores): each program mostly waits on the service it started.
-for t in "${itargets[@]}"; do
+for t in "${itargets[@]+"${itargets[@]}"}"; do
   ( s=$(date +%s)
     if "$release/tests/$t" >"$build/$t.log" 2>&1; then echo "asan: $t ok ($(( $(date +%s) - s )) s)"
     else echo "asan: $t FAILED ($(( $(date +%s) - s )) s, log $build/$t.log):"; grep -m10 -E "Failure|FAILED" "$build/$t.log"; exit 1; fi ) &
   pids+=($!)
   if [ ${#pids[@]} -ge 2 ]; then wait "${pids[0]}" || failed=1; pids=("${pids[@]:1}"); fi
 done
-for p in "${pids[@]}"; do wait "$p" || failed=1; done
+for p in "${pids[@]+"${pids[@]}"}"; do wait "$p" || failed=1; done
 if compgen -G "$reports/*" >/dev/null; then
   echo "asan: sanitizer reports from the service (in $reports):"
   for f in "$reports"/*; do grep -m5 -E "ERROR: AddressSanitizer|runtime error|SUMMARY" "$f" || head -5 "$f"; done
