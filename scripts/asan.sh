@@ -7,30 +7,23 @@
 #   scripts/asan.sh [STAGE...]     default: the stages below; `scripts/asan.sh all-torch-free` for every
 #                                  stage that does not link libtorch
 #   TBML_ASAN_INTEGRATION=0        part 1 only (the binary, ~400 s of CPU, is not built)
-# Unit test stages: ring buffers and indicator windows (features), candle ingest and alignment (market),
-# the SQLite C API (storage), the model registry, training queue and the binary tensor parser (models),
-# the ensemble's snapshots and outcome tracking, and the configuration layers. The torch-linked stages'
+# scripts/asan_set.sh lists the unit test stages and the integration programs. The torch-linked stages'
 # unit tests (training, evaluation, service, api) stay with `scripts/test.sh --sanitize` (by hand); the
 # service code they test runs here inside the binary. docs/reliability.md has the numbers.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${TBML_ASAN_BUILD_DIR:-$root/build-asan}"
 release="${TBML_BUILD_DIR:-$root/build}"
+. "$root/scripts/asan_set.sh"
 stages=("$@")
 if [ ${#stages[@]} -eq 0 ]; then
-  stages=(config features market models storage ensemble)
+  stages=("${asan_default_stages[@]}")
 elif [ "${stages[0]}" = "all-torch-free" ]; then
   stages=(config features market models trees volatility ensemble decision storage sim)
 fi
-# The integration tests that send the service the riskiest input: every route's validation (validation,
-# fuzz: random requests, bodyless_requests: raw HTTP edge cases), the core's payloads and faults
-# (upstream_faults), a locked database that must lose nothing (storage_faults), hostile model files on
-# disk (model_refusal).
-integration=(validation fuzz bodyless_requests upstream_faults storage_faults model_refusal)
-targets=()
-for s in "${stages[@]}"; do
-  for f in "$root"/tests/unit/"$s"/test_*.cpp; do targets+=("${s}_$(basename "$f" .cpp)"); done
-done
+# The stages' unit tests and the integration programs: scripts/asan_set.sh says which and why.
+integration=("${asan_integration[@]}")
+read -r -a targets <<< "$(asan_unit_targets "${stages[@]}")"
 with_binary="${TBML_ASAN_INTEGRATION:-1}"
 start=$(date +%s)
 if [ "$with_binary" = "1" ]; then "$root/scripts/asan_build.sh" "${targets[@]}" tbml
@@ -48,16 +41,21 @@ export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1:dete
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 run_start=$(date +%s)
 failed=0
+pids=()
+# Two at a time (2 cores).
 for t in "${targets[@]}"; do
-  if "$build/tests/$t" >"$build/$t.log" 2>&1; then
-    echo "asan: $t ok ($(grep -o '[0-9]* tests\? from [0-9]* test suites\? ran' "$build/$t.log" | head -1))"
-  else
-    echo "asan: $t FAILED (log $build/$t.log):"
-    grep -m10 -E "ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error|FAILED|SUMMARY" "$build/$t.log" ||
-      tail -10 "$build/$t.log"
-    failed=1
-  fi
+  ( if "$build/tests/$t" >"$build/$t.log" 2>&1; then
+      echo "asan: $t ok ($(grep -o '[0-9]* tests\? from [0-9]* test suites\? ran' "$build/$t.log" | head -1))"
+    else
+      echo "asan: $t FAILED (log $build/$t.log):"
+      grep -m10 -E "ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error|FAILED|SUMMARY" "$build/$t.log" ||
+        tail -10 "$build/$t.log"
+      exit 1
+    fi ) &
+  pids+=($!)
+  if [ ${#pids[@]} -ge 2 ]; then wait "${pids[0]}" || failed=1; pids=("${pids[@]:1}"); fi
 done
+for p in "${pids[@]+"${pids[@]}"}"; do wait "$p" || failed=1; done
 echo "asan: unit tests took $(( $(date +%s) - run_start )) s"
 
 # The service under the integration tests. Reports go to files (log_path), one per process, whatever the
