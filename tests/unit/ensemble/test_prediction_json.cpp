@@ -2,36 +2,13 @@
 
 #include "tbml/ensemble/ensemble_decision.h"
 #include "tbml/ensemble/prediction_json.h"
+#include "unit/contract_snapshot.h"
 
 using namespace tbml;
 using nlohmann::json;
+using tbml::test::contract_snapshot;
 
 namespace {
-
-PredictionSnapshot contract_snapshot() {
-  PredictionSnapshot s;
-  s.pair = "BTC";
-  s.data_timestamp = 1795215000000;
-  s.computed_at = 1795215290000;
-  s.feature_count = 84;
-  s.horizon = 5;
-  s.sequence_length = 60;
-  s.models = {{"lstm", 0.58, 3, 1795000000000, 120.0},
-              {"gru", 0.55, 2, 1795000000001, 90.0},
-              {"cnn", 0.6, 1, 1795000000002, 40.0},
-              {"transformer", 0.54, 4, 1795000000003, 200.0}};
-  // Every member passed the edge test, so all four vote (the no-edge answer is in test_ensemble_decision).
-  for (auto& m : s.models) {
-    DirectionEdge e;
-    e.verdict = EdgeVerdict::kReal;
-    e.model_brier = 0.24;
-    e.base_brier = 0.25;
-    e.lower = 0.002;
-    e.upper = 0.018;
-    m.edge = e;
-  }
-  return s;
-}
 
 // The snapshot as published: combined once for every strategy (combine_snapshot).
 PredictionSnapshot combined(PredictionSnapshot s, const WeightMap& weights = default_weights(),
@@ -124,7 +101,7 @@ TEST(PredictionJson, FailedModelListedUnderErrorsAndSkipped) {
 
 TEST(PredictionJson, MajorityTieAndZeroWeightNotesAreVisible) {
   PredictionSnapshot s = contract_snapshot();
-  s.models = {{"lstm", 0.7, 1, 0, 0}, {"gru", 0.3, 1, 0, 0}};
+  s.models = {tbml::test::member("lstm", 0.7, 1, 0, 0), tbml::test::member("gru", 0.3, 1, 0, 0)};
   for (auto& m : s.models) m.edge = contract_snapshot().models[0].edge;
   const json t = ensemble_prediction_json(combined(s), Strategy::kMajority, response());
   EXPECT_EQ(t["prediction"]["ensemble"]["tie"], true);

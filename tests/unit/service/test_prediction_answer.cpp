@@ -5,6 +5,7 @@
 #include "tbml/ensemble/prediction_json.h"
 #include "tbml/service/prediction_answer.h"
 #include "tbml/util/json_template.h"
+#include "unit/contract_snapshot.h"
 
 using namespace tbml;
 using nlohmann::json;
@@ -12,26 +13,7 @@ using nlohmann::json;
 namespace {
 
 PredictionSnapshot published_snapshot() {
-  PredictionSnapshot s;
-  s.pair = "BTC";
-  s.data_timestamp = 1795215000000;
-  s.computed_at = 1795215290000;
-  s.feature_count = 84;
-  s.horizon = 5;
-  s.sequence_length = 60;
-  s.models = {{"lstm", 0.58, 3, 1795000000000, 120.0},
-              {"gru", 0.55, 2, 1795000000001, 90.0},
-              {"cnn", 0.6, 1, 1795000000002, 40.0},
-              {"transformer", 0.54, 4, 1795000000003, 200.0}};
-  for (auto& m : s.models) {
-    DirectionEdge e;
-    e.verdict = EdgeVerdict::kReal;
-    e.model_brier = 0.24;
-    e.base_brier = 0.25;
-    e.lower = 0.002;
-    e.upper = 0.018;
-    m.edge = e;
-  }
+  PredictionSnapshot s = tbml::test::contract_snapshot();
   s.models[1].benched = "3 wrong in a row";
   s.errors["xgboost"] = "not trained";
   s.volatility = {{"available", false}, {"reason", "no model \"yet\""}};
