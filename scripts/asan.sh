@@ -4,7 +4,7 @@
 #  1. the unit tests of the stages where a memory error is most likely and the fuzzers do not reach;
 #  2. the real tbml binary built with ASan + UBSan, started by a chosen set of integration test programs
 #     (those built in build/ by the Release build, pointed at it by TBML_TEST_BINARY).
-#   scripts/asan.sh [STAGE...]     default: the stages below; `scripts/asan.sh all-torch-free` for every
+#   scripts/asan.sh [STAGE...]     default: asan_set.sh's stages; `scripts/asan.sh all-torch-free` for every
 #                                  stage that does not link libtorch
 #   TBML_ASAN_INTEGRATION=0        part 1 only (the binary, ~400 s of CPU, is not built)
 # scripts/asan_set.sh lists the unit test stages and the integration programs. The torch-linked stages'
@@ -19,7 +19,7 @@ stages=("$@")
 if [ ${#stages[@]} -eq 0 ]; then
   stages=("${asan_default_stages[@]}")
 elif [ "${stages[0]}" = "all-torch-free" ]; then
-  stages=(config features market models trees volatility ensemble decision storage sim)
+  stages=("${asan_torch_free_stages[@]}")
 fi
 # The stages' unit tests and the integration programs: scripts/asan_set.sh says which and why.
 integration=("${asan_integration[@]}")

@@ -7,6 +7,8 @@ root="${root:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 # the SQLite C API (storage), the model registry, training queue and the binary tensor parser (models),
 # the ensemble's snapshots and outcome tracking, and the configuration layers.
 asan_default_stages=(config features market models storage ensemble)
+# Every stage that does not link libtorch (`scripts/asan.sh all-torch-free`, by hand).
+asan_torch_free_stages=(config features market models trees volatility ensemble decision storage sim)
 
 # Programs of those stages that skip themselves under a sanitizer (they measure glibc's malloc): they stay
 # in the Release run.
