@@ -3,11 +3,12 @@
 // configure_listener, start_listener and BoundedTaskQueue), answering every GET with one fixed JSON body.
 // scripts/bench.sh runs it next to `tbml serve` under the same wrk runs and reports tbml as a ratio of it.
 //
-//   bench_http_ceiling [--port N] [--host H] [--threads N] [--max-connections N]
-//                      [--body-file F | --body-bytes N]
+//   bench_http_ceiling [--port N] [--host H] [--threads N] [--min-threads N] [--thread-idle-timeout-ms N]
+//                      [--max-connections N] [--body-file F | --body-bytes N]
 //
 // Prints "port=<bound port> bodyBytes=<n>" once it accepts, then serves until SIGINT or SIGTERM.
 #include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -27,16 +28,17 @@ namespace {
 
 struct Options {
   tbml::ListenerOptions listener;
-  int threads = 256;           // server.threads in config/default.json
-  int max_connections = 512;   // server.maxConnections
+  // The API server's pool with config/default.json's server.threads (256), server.minThreads (8),
+  // server.threadIdleTimeoutMs (30000) and server.maxConnections (512): WorkerPoolOptions' defaults.
+  tbml::WorkerPoolOptions pool;
   std::string body_file;
   long body_bytes = 0;  // without a file: a JSON object padded to this many bytes
 };
 
 [[noreturn]] void usage(const std::string& why) {
   std::cerr << "bench_http_ceiling: " << why
-            << "\nusage: bench_http_ceiling [--port N] [--host H] [--threads N] [--max-connections N] "
-               "[--body-file F | --body-bytes N]\n";
+            << "\nusage: bench_http_ceiling [--port N] [--host H] [--threads N] [--min-threads N] "
+               "[--thread-idle-timeout-ms N] [--max-connections N] [--body-file F | --body-bytes N]\n";
   std::exit(2);
 }
 
@@ -57,13 +59,18 @@ Options parse(int argc, char** argv) {
     const char* v = argv[++i];
     if (a == "--port") o.listener.port = static_cast<int>(number(a, v, 0, 65535));
     else if (a == "--host") o.listener.host = v;
-    else if (a == "--threads") o.threads = static_cast<int>(number(a, v, 1, 1024));
-    else if (a == "--max-connections") o.max_connections = static_cast<int>(number(a, v, 1, 65536));
+    else if (a == "--threads") o.pool.max_workers = static_cast<std::size_t>(number(a, v, 1, 1024));
+    else if (a == "--min-threads") o.pool.min_workers = static_cast<std::size_t>(number(a, v, 1, 1024));
+    else if (a == "--thread-idle-timeout-ms") o.pool.idle_timeout = std::chrono::milliseconds(number(a, v, 100, 3600000));
+    else if (a == "--max-connections") o.pool.max_connections = static_cast<std::size_t>(number(a, v, 1, 65536));
     else if (a == "--body-file") o.body_file = v;
     else if (a == "--body-bytes") o.body_bytes = number(a, v, 2, 64L << 20);
     else usage("unknown argument " + a);
   }
   if (o.body_file.empty() && o.body_bytes == 0) o.body_bytes = 2048;
+  if (o.pool.min_workers > o.pool.max_workers) usage("--min-threads must not exceed --threads");
+  // As the API server does (http_server.cpp): every worker can hold an admitted connection.
+  o.pool.max_connections = std::max(o.pool.max_connections, o.pool.max_workers);
   return o;
 }
 
@@ -95,12 +102,9 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   httplib::Server server;
-  // The API server's pool: `threads` workers, connections beyond max_connections to 2 overflow workers.
-  const auto threads = static_cast<std::size_t>(o.threads);
-  const auto max_connections = static_cast<std::size_t>(std::max(o.threads, o.max_connections));
-  server.new_task_queue = [threads, max_connections] {
-    return new tbml::BoundedTaskQueue(threads, max_connections, 2, {});
-  };
+  // The API server's pool: min_workers to max_workers workers, connections beyond max_connections to 2
+  // overflow workers.
+  server.new_task_queue = [pool = o.pool] { return new tbml::BoundedTaskQueue(pool); };
   tbml::configure_listener(server, o.listener);
   server.Get(".*", [&body](const httplib::Request&, httplib::Response& res) {
     res.set_content(body, "application/json");

@@ -351,13 +351,16 @@ HttpServer::~HttpServer() { stop(); }
 int HttpServer::start() {
   Impl& d = *impl_;
   auto& svr = d.server;
-  const auto threads = static_cast<std::size_t>(std::max(1, d.options.threads));
-  const auto max_connections = static_cast<std::size_t>(std::max(d.options.threads, d.options.max_connections));
-  svr.new_task_queue = [threads, max_connections, &d] {
-    return new BoundedTaskQueue(threads, max_connections, 2,
-                                [&d](std::size_t serving, std::size_t queued, std::size_t overflow) {
-                                  d.service.observe_connections(serving, queued, overflow);
-                                });
+  WorkerPoolOptions pool;
+  pool.max_workers = static_cast<std::size_t>(std::max(1, d.options.threads));
+  pool.min_workers = static_cast<std::size_t>(std::max(1, d.options.min_threads));
+  pool.idle_timeout = std::chrono::milliseconds(d.options.thread_idle_timeout_ms);
+  pool.max_connections = static_cast<std::size_t>(std::max(d.options.threads, d.options.max_connections));
+  pool.overflow_workers = 2;
+  svr.new_task_queue = [pool, &d] {
+    return new BoundedTaskQueue(pool, [&d](const ConnectionCounts& c) {
+      d.service.observe_connections(c.serving, c.queued, c.overflow, c.workers);
+    });
   };
   // Connections over the cap are answered here, before the body is read.
   svr.set_pre_routing_handler([&d](const httplib::Request& req, httplib::Response& res) {

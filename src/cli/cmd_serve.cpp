@@ -83,6 +83,8 @@ int run_serve(const ServeArgs& args) {
   http.host = config.server.host;
   http.port = config.server.port;
   http.threads = config.server.threads;
+  http.min_threads = config.server.min_threads;
+  http.thread_idle_timeout_ms = config.server.thread_idle_timeout_ms;
   http.cors_origins = config.server.cors_origins;
   http.api_token = config.server.api_token;
   http.protect_reads = config.server.protect_reads;

@@ -249,6 +249,22 @@ Config config_from_json(const json& merged) {
   c.server.host = r.string("server.host");
   c.server.port = static_cast<int>(r.integer("server.port", 0, 65535));
   c.server.threads = static_cast<int>(r.integer("server.threads", 1, 1024));
+  // The worker pool is elastic (http/bounded_task_queue.h): idle workers beyond minThreads exit after
+  // threadIdleTimeoutMs, because each costs ~120 KiB resident. Defaults in config/default.json: 8 workers
+  // (~1 MiB) serve a few steady clients (probes, a Prometheus scrape, a dashboard) without starting a
+  // thread; 30 s outlasts the usual probe and scrape intervals (10-15 s), so recurring traffic keeps its
+  // workers instead of churning them, and a burst's memory is returned within a minute. minThreads =
+  // threads is the fixed pool. The default minimum is capped at a smaller server.threads (a config that
+  // only sets threads keeps working); a minimum set above it is an error.
+  c.server.min_threads = static_cast<int>(r.integer("server.minThreads", 1, 1024));
+  if (c.server.min_threads > c.server.threads) {
+    if (merged.at("server").at("minThreads") == builtin_defaults().at("server").at("minThreads"))
+      c.server.min_threads = c.server.threads;
+    else
+      r.error("server.minThreads (" + std::to_string(c.server.min_threads) + ") must not exceed server.threads (" +
+              std::to_string(c.server.threads) + ")");
+  }
+  c.server.thread_idle_timeout_ms = static_cast<int>(r.integer("server.threadIdleTimeoutMs", 100, 3600000));
   c.server.cors_origins = r.strings("server.corsOrigins");
   c.server.api_token = r.string("server.apiToken");
   c.server.protect_reads = r.boolean("server.protectReads");

@@ -78,10 +78,12 @@ void Metrics::observe_inference(const std::string& model, double seconds) {
   inference_[model].observe(seconds);
 }
 
-void Metrics::set_http_connections(std::size_t serving, std::size_t queued, std::size_t overflow) {
+void Metrics::set_http_connections(std::size_t serving, std::size_t queued, std::size_t overflow,
+                                   std::size_t workers) {
   connections_serving_.store(serving, std::memory_order_relaxed);
   connections_queued_.store(queued, std::memory_order_relaxed);
   connections_overflow_.store(overflow, std::memory_order_relaxed);
+  http_workers_.store(workers, std::memory_order_relaxed);
 }
 
 namespace {
@@ -127,7 +129,11 @@ std::string Metrics::render_http_and_inference() const {
      << "tbml_http_connections{state=\"serving\"} " << connections_serving_.load(std::memory_order_relaxed) << "\n"
      << "tbml_http_connections{state=\"queued\"} " << connections_queued_.load(std::memory_order_relaxed) << "\n"
      << "tbml_http_connections{state=\"overflow\"} " << connections_overflow_.load(std::memory_order_relaxed)
-     << "\n";
+     << "\n"
+     << "# HELP tbml_http_worker_threads HTTP worker threads alive, busy or idle (server.minThreads up to "
+        "server.threads; idle ones beyond the minimum exit after server.threadIdleTimeoutMs).\n"
+     << "# TYPE tbml_http_worker_threads gauge\n"
+     << "tbml_http_worker_threads " << http_workers_.load(std::memory_order_relaxed) << "\n";
   return os.str();
 }
 

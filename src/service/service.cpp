@@ -383,8 +383,9 @@ void Service::observe_request(const std::string& route, int status, double secon
   impl_->metrics.observe_request(route, status, seconds);
 }
 
-void Service::observe_connections(std::size_t serving, std::size_t queued, std::size_t overflow) {
-  impl_->metrics.set_http_connections(serving, queued, overflow);
+void Service::observe_connections(std::size_t serving, std::size_t queued, std::size_t overflow,
+                                  std::size_t workers) {
+  impl_->metrics.set_http_connections(serving, queued, overflow, workers);
 }
 
 }  // namespace tbml

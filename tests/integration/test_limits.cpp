@@ -107,7 +107,7 @@ TEST(Limits, MetricsArePrometheusText) {
 
 // The open-connection gauges of /metrics, read on an existing connection `fd` (keep-alive).
 struct ConnectionGauges {
-  long serving = -1, queued = -1, overflow = -1;
+  long serving = -1, queued = -1, overflow = -1, workers = -1;
 };
 ConnectionGauges read_connection_gauges(int fd) {
   ConnectionGauges g;
@@ -121,6 +121,9 @@ ConnectionGauges read_connection_gauges(int fd) {
   g.serving = value("serving");
   g.queued = value("queued");
   g.overflow = value("overflow");
+  const std::string workers_key = "\ntbml_http_worker_threads ";
+  if (auto at = r.body.find(workers_key); at != std::string::npos)
+    g.workers = std::atol(r.body.c_str() + at + workers_key.size());
   return g;
 }
 
@@ -160,6 +163,33 @@ TEST(Limits, ConnectionGaugesFollowOpenConnections) {
   ASSERT_NO_FATAL_FAILURE(open_half_requests(port, 2, stalled));
   EXPECT_TRUE(wait_for_connections(watcher, 2, 1, std::chrono::seconds(5)));
   for (int fd : stalled) ::close(fd);
+  ::close(watcher);
+  EXPECT_EQ(service.process().stop(), 0);
+}
+
+TEST(Limits, WorkerThreadsGrowWithConnectionsAndExitWhenIdle) {
+  DemoService service({"--set", "training.autoTrain=false", "--set", "demo.pairs=BTC", "--set", "server.threads=4",
+                       "--set", "server.minThreads=1", "--set", "server.threadIdleTimeoutMs=300", "--set",
+                       "server.readTimeoutMs=8000"});
+  ASSERT_TRUE(service.wait_healthy()) << service.log();
+  const int port = service.port();
+  int watcher = raw_connect(port);
+  ASSERT_GE(watcher, 0);
+  ASSERT_TRUE(wait_for_connections(watcher, 1, 0, std::chrono::seconds(10)));
+  // Only the watcher's worker is left once the health polls' workers have been idle for 300 ms.
+  ConnectionGauges g;
+  EXPECT_TRUE(wait_until([&] { g = read_connection_gauges(watcher); return g.workers == 1; }, std::chrono::seconds(5)))
+      << g.workers << " workers";
+  // Four stalled requests: three get a new worker each, up to server.threads (4 with the watcher's), and
+  // the fourth waits in the queue.
+  std::vector<int> stalled;
+  ASSERT_NO_FATAL_FAILURE(open_half_requests(port, 4, stalled));
+  EXPECT_TRUE(wait_for_connections(watcher, 4, 1, std::chrono::seconds(5)));
+  EXPECT_EQ(read_connection_gauges(watcher).workers, 4);
+  for (int fd : stalled) ::close(fd);
+  EXPECT_TRUE(wait_until([&] { g = read_connection_gauges(watcher); return g.serving == 1 && g.workers == 1; },
+                         std::chrono::seconds(5)))
+      << g.serving << " serving, " << g.workers << " workers";
   ::close(watcher);
   EXPECT_EQ(service.process().stop(), 0);
 }

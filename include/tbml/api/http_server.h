@@ -16,7 +16,9 @@ class Service;
 struct HttpServerOptions {
   std::string host = "0.0.0.0";
   int port = 3001;  // 0 = ephemeral (tests)
-  int threads = 8;
+  int threads = 8;  // workers at most: a kept-alive connection holds one until it closes
+  int min_threads = 8;  // workers kept while idle; idle ones beyond exit after thread_idle_timeout_ms
+  int thread_idle_timeout_ms = 30000;
   std::vector<std::string> cors_origins{"*"};
   std::string api_token;  // empty = mutating routes are open
   bool protect_reads = false;

@@ -23,7 +23,9 @@ class ConfigError : public std::runtime_error {
 struct ServerConfig {
   std::string host;
   int port = 3001;
-  int threads = 8;
+  int threads = 8;  // HTTP workers at most (connections served at once)
+  int min_threads = 8;  // HTTP workers kept while idle
+  int thread_idle_timeout_ms = 30000;  // an idle worker beyond min_threads exits after this
   std::vector<std::string> cors_origins;
   std::string api_token;
   bool protect_reads = false;

@@ -35,8 +35,9 @@ class Metrics {
   void observe_request(const std::string& route, int status, double seconds);
   void observe_inference(const std::string& model, double seconds);
   // HTTP connections right now: being served, admitted and waiting for a worker, and beyond
-  // server.maxConnections (being refused with 503).
-  void set_http_connections(std::size_t serving, std::size_t queued, std::size_t overflow);
+  // server.maxConnections (being refused with 503); and the worker threads alive (server.minThreads up
+  // to server.threads).
+  void set_http_connections(std::size_t serving, std::size_t queued, std::size_t overflow, std::size_t workers);
   std::string render_http_and_inference() const;  // the families above, in Prometheus text format
 
  private:
@@ -57,6 +58,7 @@ class Metrics {
   std::atomic<std::size_t> connections_serving_{0};
   std::atomic<std::size_t> connections_queued_{0};
   std::atomic<std::size_t> connections_overflow_{0};
+  std::atomic<std::size_t> http_workers_{0};
 };
 
 // Escapes a label value for Prometheus text format.

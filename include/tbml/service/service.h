@@ -94,7 +94,7 @@ class Service {
 
   // Called by the HTTP layer for /metrics.
   void observe_request(const std::string& route, int status, double seconds);
-  void observe_connections(std::size_t serving, std::size_t queued, std::size_t overflow);
+  void observe_connections(std::size_t serving, std::size_t queued, std::size_t overflow, std::size_t workers);
 
 
  private:

@@ -182,3 +182,18 @@ TEST(Config, DecisionValuesAreValidated) {
   EXPECT_NE(message({{"decision.breaker.skillFloor", "-2"}}).find("decision.breaker.skillFloor"), std::string::npos);
   EXPECT_NE(message({{"decision.sizing.kellyFracton", "0.2"}}).find("unknown key"), std::string::npos);
 }
+
+TEST(Config, WorkerPoolBoundsAreValidated) {
+  Config c = load_with();
+  EXPECT_EQ(c.server.threads, 256);
+  EXPECT_EQ(c.server.min_threads, 8);
+  EXPECT_EQ(c.server.thread_idle_timeout_ms, 30000);
+  // A config that only lowers server.threads keeps working: the default minimum is capped at it.
+  EXPECT_EQ(load_with({}, {{"server.threads", "2"}}).server.min_threads, 2);
+  EXPECT_EQ(load_with({}, {{"server.threads", "4"}, {"server.minThreads", "4"}}).server.min_threads, 4);
+  EXPECT_NE(message({{"server.threads", "4"}, {"server.minThreads", "6"}})
+                .find("server.minThreads (6) must not exceed server.threads (4)"),
+            std::string::npos);
+  EXPECT_NE(message({{"server.minThreads", "0"}}).find("server.minThreads"), std::string::npos);
+  EXPECT_NE(message({{"server.threadIdleTimeoutMs", "50"}}).find("server.threadIdleTimeoutMs"), std::string::npos);
+}

@@ -51,12 +51,15 @@ TEST(Metrics, ConnectionGaugesShowTheLatestCounts) {
   std::string text = m.render_http_and_inference();
   EXPECT_NE(text.find("# TYPE tbml_http_connections gauge\n"), std::string::npos) << text;
   EXPECT_NE(text.find("tbml_http_connections{state=\"serving\"} 0\n"), std::string::npos) << text;
-  m.set_http_connections(3, 2, 1);
-  m.set_http_connections(5, 4, 7);
+  EXPECT_NE(text.find("# TYPE tbml_http_worker_threads gauge\ntbml_http_worker_threads 0\n"), std::string::npos)
+      << text;
+  m.set_http_connections(3, 2, 1, 8);
+  m.set_http_connections(5, 4, 7, 12);
   text = m.render_http_and_inference();
   EXPECT_NE(text.find("tbml_http_connections{state=\"serving\"} 5\n"), std::string::npos) << text;
   EXPECT_NE(text.find("tbml_http_connections{state=\"queued\"} 4\n"), std::string::npos) << text;
   EXPECT_NE(text.find("tbml_http_connections{state=\"overflow\"} 7\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("tbml_http_worker_threads 12\n"), std::string::npos) << text;
 }
 
 TEST(Metrics, ConcurrentRequestsOnNewAndKnownKeysAreAllCounted) {
