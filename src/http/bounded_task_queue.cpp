@@ -56,7 +56,7 @@ void BoundedTaskQueue::enqueue(std::function<void()> fn) {
       } else {
         main_.push_back(std::move(fn));
         // Workers still starting will each take one; beyond them the connection needs a new worker.
-        if (main_.size() > starting_ && workers_.size() < options_.max_workers) spawn();
+        if (main_.size() > starting_ && workers_.size() < options_.max_workers && !shutting_down_) spawn();
       }
     } else {
       ++overflow_open_;
