@@ -5,12 +5,13 @@
 # fuzzers of fuzz/ (scripts/fuzz.sh) and the ASan + UBSan unit tests (scripts/asan.sh).
 # libopenblas0-pthread replaces the reference libblas.so.3 that Debian's libtorch calls for matrix
 # products (through update-alternatives): training and inference get about ten times faster.
+# libblas-dev: cblas.h and the link name of that same libblas.so.3, whose sgemm the serving paths call.
 set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   libtorch-dev libcpp-httplib-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libcurl4-openssl-dev libsqlite3-dev libcli11-dev
-  libopenblas0-pthread libxgboost-dev xgboost
+  libopenblas0-pthread libblas-dev libxgboost-dev xgboost
 )
 # The test suite and tools on top of the build: googletest; yaml-cpp reads docs/openapi.yaml in the
 # OpenAPI tests; chromium (headless) renders the status page in its browser test; curl and wrk for

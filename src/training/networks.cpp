@@ -4,7 +4,9 @@
 #include <stdexcept>
 #include <string>
 
+#include "cnn_inference.h"
 #include "recurrent_inference.h"
+#include "transformer_inference.h"
 #include "tbml/models/tensor_file.h"
 
 namespace tbml::training {
@@ -40,8 +42,9 @@ double dropout_of(const json& arch) {
   return v.get<double>();
 }
 
-// The hand-written recurrent loops apply: eval mode, no autograd, a serving-sized batch.
-bool hand_recurrent(const torch::nn::Module& net, const torch::Tensor& x) {
+// The hand-written serving paths apply (recurrent_inference.h, transformer_inference.h, cnn_inference.h):
+// eval mode, no autograd, a serving-sized batch.
+bool hand_written(const torch::nn::Module& net, const torch::Tensor& x) {
   return !net.is_training() && !torch::GradMode::is_enabled() && x.dim() == 3 && x.size(0) <= kHandRecurrentMaxBatch;
 }
 
@@ -65,7 +68,7 @@ struct LstmNet : SequenceNet {
     return head->forward(out.select(1, out.size(1) - 1)).squeeze(-1);
   }
   torch::Tensor infer(torch::Tensor x) override {
-    if (hand_recurrent(*this, x))
+    if (hand_written(*this, x))
       if (auto last = lstm_last_hidden(rnn, x)) return head->forward(*last).squeeze(-1);
     return forward(std::move(x));
   }
@@ -89,7 +92,7 @@ struct GruNet : SequenceNet {
     return head->forward(norm->forward(out.select(1, out.size(1) - 1))).squeeze(-1);
   }
   torch::Tensor infer(torch::Tensor x) override {
-    if (hand_recurrent(*this, x))
+    if (hand_written(*this, x))
       if (auto last = gru_last_hidden(rnn, x)) return head->forward(norm->forward(*last)).squeeze(-1);
     return forward(std::move(x));
   }
@@ -121,6 +124,11 @@ struct CnnNet : SequenceNet {
   torch::Tensor forward(torch::Tensor x) override {
     auto h = convs->forward(x.transpose(1, 2));  // Conv1d wants [B, F, T]
     return head->forward(h.mean(2)).squeeze(-1);  // global average pooling over time
+  }
+  torch::Tensor infer(torch::Tensor x) override {
+    if (hand_written(*this, x))
+      if (auto logits = cnn_logits(convs, head, x)) return *logits;
+    return forward(std::move(x));
   }
   torch::nn::Sequential convs;
   torch::nn::Sequential head{nullptr};
@@ -160,9 +168,12 @@ struct TransformerNet : SequenceNet {
     h = encoder->forward(h.transpose(0, 1));                              // encoder wants [T, B, D]
     return head->forward(norm->forward(h.mean(0))).squeeze(-1);         // mean pooling over time
   }
-  // Serving: each encoder layer as torch's fused native kernel (the one Python's fast path calls; the C++
-  // module never takes it), about 3 operators instead of ~25. Same post-norm ReLU layer as forward().
+  // Serving: at small batches the hand-written forward (transformer_inference.h); larger ones run each
+  // encoder layer as torch's fused native kernel (the one Python's fast path calls; the C++ module never
+  // takes it), about 3 operators instead of ~25. Same post-norm ReLU layer as forward().
   torch::Tensor infer(torch::Tensor x) override {
+    if (hand_written(*this, x))
+      if (auto logits = transformer_logits(input, positions, encoder, norm, head, x)) return *logits;
     if (is_training() || torch::GradMode::is_enabled() || !encoder->norm.is_empty() || x.dim() != 3 ||
         x.size(1) > positions.size(0))
       return forward(std::move(x));

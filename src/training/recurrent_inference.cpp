@@ -3,9 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <string>
 #include <vector>
+
+#include "vector_math.h"
 
 namespace tbml::training {
 namespace {
@@ -33,38 +34,6 @@ std::optional<std::vector<Layer>> layers_of(const torch::nn::Module& m, std::int
     out.push_back(Layer{w_ih->t(), w_hh->t().contiguous(), *b_ih, *b_hh});
   }
   return out;
-}
-
-// exp for the activations, in a form the compiler vectorises (no library call in the loop; glibc's
-// scalar expf/tanhf were most of the loops' time): Cephes' range reduction and degree-6 polynomial,
-// within 2 ulp of expf over the clamped range, which holds every finite activation input's answer.
-// finite-math-only lets the clamp become MINPS/MAXPS (without it GCC keeps a branch and vectorises
-// nothing); inputs are checked finite before the loops run (last_hidden), so no NaN reaches here.
-#define TBML_VECTOR_MATH __attribute__((optimize("finite-math-only", "no-signed-zeros")))
-TBML_VECTOR_MATH inline float exp_approx(float x) {
-  x = x < 88.3f ? x : 88.3f;
-  x = x > -87.3f ? x : -87.3f;
-  const float n = (x * 1.44269504f + 12582912.0f) - 12582912.0f;  // round to nearest (|x log2 e| < 2^22)
-  const float r = x - n * 0.693359375f + n * 2.12194440e-4f;       // x - n ln 2 in two parts
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  const float e = p * r * r + r + 1.0f;
-  const std::int32_t bits = (static_cast<std::int32_t>(n) + 127) << 23;  // 2^n
-  float scale;
-  std::memcpy(&scale, &bits, sizeof scale);
-  return e * scale;
-}
-
-TBML_VECTOR_MATH inline void sigmoid_inplace(float* __restrict v, std::int64_t n) {
-  for (std::int64_t j = 0; j < n; ++j) v[j] = 1.0f / (1.0f + exp_approx(-v[j]));
-}
-// tanh(v) = 2 sigmoid(2v) - 1: absolute error a few float ulps, saturates to +-1.
-TBML_VECTOR_MATH inline void tanh_inplace(float* __restrict v, std::int64_t n) {
-  for (std::int64_t j = 0; j < n; ++j) v[j] = 2.0f / (1.0f + exp_approx(-2.0f * v[j])) - 1.0f;
 }
 
 // g[0, GH) += h . W_hh^T, written as axpy over rows of W_hh^T so the compiler vectorises it without
@@ -168,8 +137,6 @@ std::optional<torch::Tensor> last_hidden(const torch::nn::Module& m, const Optio
 }
 
 }  // namespace
-
-#undef TBML_VECTOR_MATH
 
 std::optional<torch::Tensor> lstm_last_hidden(const torch::nn::LSTM& rnn, const torch::Tensor& x) {
   if (rnn->options.proj_size() != 0) return std::nullopt;
