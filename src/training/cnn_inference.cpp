@@ -85,19 +85,26 @@ std::optional<torch::Tensor> cnn_logits(const torch::nn::Sequential& convs, cons
   if (!all_finite(xc)) return std::nullopt;  // torch's kernels give the answer (the predictor rejects it)
 
   // x is [B, T, F] time-major already: each row is one step's features, the layout the products want.
+  // `now` is the current activation: x itself until the first block writes one of its own.
   const std::int64_t rows = batch * t;
-  std::vector<float> a(xc.data_ptr<float>(), xc.data_ptr<float>() + rows * x.size(2)), b, unfolded;
+  std::vector<float> a, b, unfolded;
   a.reserve(static_cast<std::size_t>(rows * widest));
   b.reserve(static_cast<std::size_t>(rows * widest));
+  const float* now = xc.data_ptr<float>();
   width = x.size(2);
   for (const Block& block : blocks) {
     if (!block.conv) {
+      if (now != a.data()) {
+        a.assign(now, now + rows * width);
+        now = a.data();
+      }
       for (float& v : a) v = std::max(v, 0.0f);
       continue;
     }
     b.resize(static_cast<std::size_t>(rows * block.conv->out));
-    conv_rows(*block.conv, a.data(), batch, t, unfolded, b.data());
+    conv_rows(*block.conv, now, batch, t, unfolded, b.data());
     std::swap(a, b);
+    now = a.data();
     width = block.conv->out;
   }
   // Global average pooling over time, then the head.
@@ -105,7 +112,7 @@ std::optional<torch::Tensor> cnn_logits(const torch::nn::Sequential& convs, cons
   for (std::int64_t r = 0; r < batch; ++r) {
     float* p = pooled.data() + r * width;
     for (std::int64_t step = 0; step < t; ++step)
-      for (std::int64_t j = 0; j < width; ++j) p[j] += a[(r * t + step) * width + j];
+      for (std::int64_t j = 0; j < width; ++j) p[j] += now[(r * t + step) * width + j];
     for (std::int64_t j = 0; j < width; ++j) p[j] /= static_cast<float>(t);
   }
   torch::Tensor out = torch::empty({batch});

@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+
+#include "vector_math.h"
 
 namespace tbml::training {
 
@@ -24,13 +27,19 @@ void layer_norm_rows(float* x, std::int64_t rows, std::int64_t width, const floa
                      float eps) {
   for (std::int64_t r = 0; r < rows; ++r) {
     float* __restrict v = x + r * width;
-    float mean = 0.0f;
-    for (std::int64_t j = 0; j < width; ++j) mean += v[j];
-    mean /= static_cast<float>(width);
+    const float mean = sum_lanes(v, width) / static_cast<float>(width);
+    for (std::int64_t j = 0; j < width; ++j) v[j] -= mean;
     float var = 0.0f;
-    for (std::int64_t j = 0; j < width; ++j) var += (v[j] - mean) * (v[j] - mean);
+    {
+      float lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};  // as sum_lanes, over the squares
+      std::int64_t j = 0;
+      for (; j + 8 <= width; j += 8)
+        for (int l = 0; l < 8; ++l) lane[l] += v[j + l] * v[j + l];
+      var = ((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]));
+      for (; j < width; ++j) var += v[j] * v[j];
+    }
     const float inv = 1.0f / std::sqrt(var / static_cast<float>(width) + eps);
-    for (std::int64_t j = 0; j < width; ++j) v[j] = (v[j] - mean) * inv * weight[j] + bias[j];
+    for (std::int64_t j = 0; j < width; ++j) v[j] = v[j] * inv * weight[j] + bias[j];
   }
 }
 
@@ -92,11 +101,28 @@ void DenseHead::logits(const float* x, std::int64_t rows, float* out) const {
   }
 }
 
+torch::Tensor head_logits(const torch::nn::Sequential& head, const torch::Tensor& features) {
+  if (features.dim() == 2 && features.scalar_type() == torch::kFloat)
+    if (const auto dense = DenseHead::of(head, features.size(1))) {
+      const torch::Tensor in = features.contiguous();
+      torch::Tensor out = torch::empty({features.size(0)});
+      dense->logits(in.data_ptr<float>(), features.size(0), out.data_ptr<float>());
+      return out;
+    }
+  return head.ptr()->forward(features).squeeze(-1);
+}
+
 bool all_finite(const torch::Tensor& t) {
+  // NaN and inf are the floats whose exponent bits are all set: integer tests the compiler vectorises
+  // (an early-exit isfinite loop it does not), over the whole window.
   const float* v = t.data_ptr<float>();
-  for (std::int64_t i = 0, n = t.numel(); i < n; ++i)
-    if (!std::isfinite(v[i])) return false;
-  return true;
+  std::uint32_t bad = 0;
+  for (std::int64_t i = 0, n = t.numel(); i < n; ++i) {
+    std::uint32_t bits;
+    std::memcpy(&bits, v + i, sizeof bits);
+    bad |= (bits & 0x7f800000u) == 0x7f800000u;
+  }
+  return bad == 0;
 }
 
 }  // namespace tbml::training

@@ -55,6 +55,11 @@ class DenseHead {
   std::int64_t in_ = 0, widest_ = 0;
 };
 
+// head(features) squeezed to [B] for features [B, W] (float): the loops above when DenseHead takes the
+// head, else torch's modules. (The recurrent networks' serving paths end here: ~10 us of torch dispatch
+// around a 50 x 16 product.)
+torch::Tensor head_logits(const torch::nn::Sequential& head, const torch::Tensor& features);
+
 // True when every value of the contiguous float tensor is finite (NaN or inf windows go to torch).
 bool all_finite(const torch::Tensor& t);
 

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cnn_inference.h"
+#include "dense_kernels.h"
 #include "recurrent_inference.h"
 #include "transformer_inference.h"
 #include "tbml/models/tensor_file.h"
@@ -69,7 +70,7 @@ struct LstmNet : SequenceNet {
   }
   torch::Tensor infer(torch::Tensor x) override {
     if (hand_written(*this, x))
-      if (auto last = lstm_last_hidden(rnn, x)) return head->forward(*last).squeeze(-1);
+      if (auto last = lstm_last_hidden(rnn, x)) return head_logits(head, *last);
     return forward(std::move(x));
   }
   torch::nn::LSTM rnn{nullptr};
@@ -93,7 +94,14 @@ struct GruNet : SequenceNet {
   }
   torch::Tensor infer(torch::Tensor x) override {
     if (hand_written(*this, x))
-      if (auto last = gru_last_hidden(rnn, x)) return head->forward(norm->forward(*last)).squeeze(-1);
+      if (auto last = gru_last_hidden(rnn, x)) {
+        // The loops' own [B, H] tensor: normalised in place.
+        if (const auto n = row_norm_of(norm, last->size(1)); n && last->is_contiguous())
+          n->apply(last->data_ptr<float>(), last->size(0), last->size(1));
+        else
+          *last = norm->forward(*last);
+        return head_logits(head, *last);
+      }
     return forward(std::move(x));
   }
   torch::nn::GRU rnn{nullptr};

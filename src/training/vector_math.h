@@ -52,4 +52,29 @@ TBML_VECTOR_MATH inline void exp_shifted_inplace(float* __restrict v, std::int64
   for (std::int64_t j = 0; j < n; ++j) v[j] = exp_approx(v[j] - shift);
 }
 
+// Sum and maximum of v[0, n) over eight running lanes: a float reduction in one accumulator waits on
+// every add in turn (~4 cycles each) and does not vectorise; eight independent lanes do both. The sum's
+// rounding differs from a left-to-right one by float ulps.
+TBML_VECTOR_MATH inline float sum_lanes(const float* __restrict v, std::int64_t n) {
+  float lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  std::int64_t j = 0;
+  for (; j + 8 <= n; j += 8)
+    for (int l = 0; l < 8; ++l) lane[l] += v[j + l];
+  float sum = ((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]));
+  for (; j < n; ++j) sum += v[j];
+  return sum;
+}
+
+TBML_VECTOR_MATH inline float max_lanes(const float* __restrict v, std::int64_t n) {
+  float lane[8];
+  for (int l = 0; l < 8; ++l) lane[l] = v[0];
+  std::int64_t j = 0;
+  for (; j + 8 <= n; j += 8)
+    for (int l = 0; l < 8; ++l) lane[l] = v[j + l] > lane[l] ? v[j + l] : lane[l];
+  float top = lane[0];
+  for (int l = 1; l < 8; ++l) top = lane[l] > top ? lane[l] : top;
+  for (; j < n; ++j) top = v[j] > top ? v[j] : top;
+  return top;
+}
+
 }  // namespace tbml::training
