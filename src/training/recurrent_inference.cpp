@@ -47,8 +47,14 @@ inline void add_recurrent(const float* __restrict w_hh_t, const float* __restric
   }
 }
 
+// The layers are compiled twice, for baseline x86-64 (4 lanes) and AVX2 (8), chosen once at load time.
+// TBML_VECTOR_MATH on the layers themselves lets the activations inline into each version (an earlier
+// AVX2 clone whose helpers stayed baseline calls was slower than none); interleaved runs on this machine:
+// GRU 238 -> 178 us, LSTM 240 -> 225 us. No FMA: the same roundings as the baseline version.
+#define TBML_LAYER __attribute__((target_clones("avx2", "default"))) TBML_VECTOR_MATH
+
 // One layer over [B, T, I]; returns [B, T, H] (keep_sequence) or the last step's [B, H].
-torch::Tensor lstm_layer(const torch::Tensor& input, const Layer& layer, std::int64_t hidden, bool keep_sequence) {
+TBML_LAYER torch::Tensor lstm_layer(const torch::Tensor& input, const Layer& layer, std::int64_t hidden, bool keep_sequence) {
   const std::int64_t b = input.size(0), t = input.size(1), gh = 4 * hidden;
   const torch::Tensor pre =
       torch::addmm(layer.b_ih + layer.b_hh, input.reshape({b * t, input.size(2)}), layer.w_ih_t).contiguous();
@@ -83,7 +89,7 @@ torch::Tensor lstm_layer(const torch::Tensor& input, const Layer& layer, std::in
   return out;
 }
 
-torch::Tensor gru_layer(const torch::Tensor& input, const Layer& layer, std::int64_t hidden, bool keep_sequence) {
+TBML_LAYER torch::Tensor gru_layer(const torch::Tensor& input, const Layer& layer, std::int64_t hidden, bool keep_sequence) {
   const std::int64_t b = input.size(0), t = input.size(1), gh = 3 * hidden;
   const torch::Tensor pre = torch::addmm(layer.b_ih, input.reshape({b * t, input.size(2)}), layer.w_ih_t).contiguous();
   torch::Tensor out = keep_sequence ? torch::empty({b, t, hidden}) : torch::empty({b, hidden});
@@ -135,6 +141,8 @@ std::optional<torch::Tensor> last_hidden(const torch::nn::Module& m, const Optio
     h = layer_fn(h, (*layers)[l], opt.hidden_size(), l + 1 < layers->size());  // eval: no dropout between
   return h;
 }
+
+#undef TBML_LAYER
 
 }  // namespace
 
