@@ -1,9 +1,9 @@
 #pragma once
 // Eval-mode forward of the CNN network (networks.cpp: same-length Conv1d + ReLU blocks over time,
 // global average pooling, dense head) as one BLAS product per convolution over an unfolded window and
-// plain loops over its own weight tensors, for the few-window batches of serving. Why: torch runs the
-// ~0.6 M multiply-adds of one window in ~60 us, most of it operator dispatch and its convolution's
-// set-up. Private to the training stage (torch types).
+// plain loops over its own weight tensors, for the few-window batches of serving. Why: torch's modules
+// take ~60 us for the ~0.6 M multiply-adds of one window of the default architecture, this ~35
+// (docs/performance.md, Recompute). Private to the training stage (torch types).
 #include <optional>
 
 #include <torch/torch.h>

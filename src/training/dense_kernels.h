@@ -2,7 +2,7 @@
 // The pieces the hand-written inference paths of the feed-forward networks share
 // (transformer_inference.cpp, cnn_inference.cpp): row-major matrix products straight on the BLAS torch
 // itself calls, layer norm over rows, and the dense head. Why straight on BLAS: torch's addmm costs
-// ~2.5 us of dispatch around a 60 x 32 x 32 product that OpenBLAS does in 1.8 us, and a Transformer
+// ~2.3 us of dispatch around a 60 x 32 x 32 product that OpenBLAS does in 1.8 us, and a Transformer
 // forward has nine of them plus two per head and layer. Private to the training stage (torch types).
 #include <cstdint>
 #include <optional>

@@ -2,8 +2,9 @@
 // Eval-mode forward of the Transformer network (networks.cpp: input projection plus sinusoidal
 // positions, post-norm ReLU encoder layers, mean pooling over time, layer norm, dense head) as BLAS
 // products and plain loops over its own weight tensors, for the few-window batches of serving.
-// Why: at batch 1 torch's fused encoder layer still dispatches ~25 operators per forward around
-// 1.65 M multiply-adds, ~150 us of its ~210. Private to the training stage (torch types).
+// Why: at batch 1 torch's path (fused encoder layers, ~20 operators around them) takes ~210 us for
+// the 1.65 M multiply-adds of the default architecture, this one ~90 (docs/performance.md, Recompute).
+// Private to the training stage (torch types).
 #include <optional>
 
 #include <torch/torch.h>
