@@ -362,13 +362,33 @@ int HttpServer::start() {
       d.service.observe_connections(c.serving, c.queued, c.overflow, c.workers);
     });
   };
-  // Connections over the cap are answered here, before the body is read.
-  svr.set_pre_routing_handler([&d](const httplib::Request& req, httplib::Response& res) {
+  // Methods that may carry a body get a content reader, so the body is read (or not) by read_body's
+  // rules instead of httplib's, before dispatch. httplib does not read bodies of GET, HEAD and OPTIONS;
+  // when one carries a body anyway, the connection is closed after the answer.
+  auto with_body = [&d](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+    d.dispatch(req, res, d.read_body(req, res, reader));
+  };
+  auto without_body = [&d](const httplib::Request& req, httplib::Response& res) {
+    RequestBody none;
+    none.close = req.has_header("Transfer-Encoding") ||
+                 (req.has_header("Content-Length") && content_length(req).value_or(1) != 0);
+    d.dispatch(req, res, std::move(none));
+  };
+  // Every request passes here first: connections over the cap are answered before the body is read, and
+  // GET, HEAD and OPTIONS (no content reader needed) are dispatched right away. httplib would otherwise
+  // match each request's path against a std::regex (".*") before calling the one handler that routes it
+  // by its own table: ~3 % of the CPU of a prediction request in a perf profile (docs/performance.md).
+  svr.set_pre_routing_handler([&d, without_body](const httplib::Request& req, httplib::Response& res) {
     // Range requests are not supported (RFC 9110 lets a server ignore Range). httplib would otherwise cut
     // every body, error JSON included, to the requested bytes. The Request is a non-const local of
     // httplib's connection loop, so clearing its parsed ranges here is well defined.
     const_cast<httplib::Request&>(req).ranges.clear();
-    if (!on_overflow_connection()) return httplib::Server::HandlerResponse::Unhandled;
+    if (!on_overflow_connection()) {
+      if (req.method != "GET" && req.method != "HEAD" && req.method != "OPTIONS")
+        return httplib::Server::HandlerResponse::Unhandled;  // routed with a content reader (below)
+      without_body(req, res);
+      return httplib::Server::HandlerResponse::Handled;
+    }
     d.set_cors(req, res);
     res.set_header("Retry-After", "1");
     res.set_header("Connection", "close");
@@ -389,20 +409,6 @@ int HttpServer::start() {
   listener.write_timeout_ms = d.options.write_timeout_ms;
   listener.start_deadline = std::chrono::milliseconds(d.options.start_deadline_ms);
   configure_listener(svr, listener);
-  // Methods that may carry a body get a content reader, so the body is read (or not) by read_body's
-  // rules instead of httplib's, before dispatch. httplib does not read bodies of GET, HEAD and OPTIONS;
-  // when one carries a body anyway, the connection is closed after the answer.
-  auto with_body = [&d](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
-    d.dispatch(req, res, d.read_body(req, res, reader));
-  };
-  auto without_body = [&d](const httplib::Request& req, httplib::Response& res) {
-    RequestBody none;
-    none.close = req.has_header("Transfer-Encoding") ||
-                 (req.has_header("Content-Length") && content_length(req).value_or(1) != 0);
-    d.dispatch(req, res, std::move(none));
-  };
-  svr.Get(".*", without_body);
-  svr.Options(".*", without_body);
   svr.Post(".*", with_body);
   svr.Put(".*", with_body);
   svr.Patch(".*", with_body);

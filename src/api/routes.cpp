@@ -1,10 +1,13 @@
 #include "tbml/api/routes.h"
 
+#include <array>
 #include <cctype>
 #include <chrono>
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <stdexcept>
+#include <string_view>
 
 #include "tbml/api/static_files.h"
 #include "tbml/service/api_error.h"
@@ -25,16 +28,35 @@ std::vector<std::string> split_path(const std::string& path) {
   return out;
 }
 
-bool match_segments(const Route& r, const std::vector<std::string>& segs,
-                    std::map<std::string, std::string>* params) {
-  if (r.segments.size() != segs.size()) return false;
-  for (std::size_t i = 0; i < segs.size(); ++i) {
+// A request path's segments as views into it. No route has more than kMaxSegments; a longer path matches
+// none, so it is not split further (and the match allocates nothing).
+constexpr std::size_t kMaxSegments = 8;
+struct PathSegments {
+  std::array<std::string_view, kMaxSegments + 1> seg;
+  std::size_t count = 0;
+};
+
+PathSegments path_segments(std::string_view path) {
+  PathSegments out;
+  std::size_t i = 0;
+  while (i < path.size() && out.count < out.seg.size()) {
+    std::size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    if (j > i) out.seg[out.count++] = path.substr(i, j - i);
+    i = j + 1;
+  }
+  return out;
+}
+
+bool match_segments(const Route& r, const PathSegments& path, std::map<std::string, std::string>* params) {
+  if (r.segments.size() != path.count) return false;
+  for (std::size_t i = 0; i < path.count; ++i) {
     const std::string& p = r.segments[i];
-    if (!p.empty() && p[0] == ':') {
-      if (params) (*params)[p.substr(1)] = segs[i];
-    } else if (p != segs[i]) {
-      return false;
-    }
+    if ((p.empty() || p[0] != ':') && p != path.seg[i]) return false;
+  }
+  if (params) {
+    for (std::size_t i = 0; i < path.count; ++i)
+      if (!r.segments[i].empty() && r.segments[i][0] == ':') (*params)[r.segments[i].substr(1)] = std::string(path.seg[i]);
   }
   return true;
 }
@@ -105,20 +127,20 @@ std::function<RouteResponse(const RouteRequest&)> on_owning_replica(
 
 void RouteTable::add(Route route) {
   route.segments = split_path(route.pattern);
+  if (route.segments.size() > kMaxSegments)
+    throw std::logic_error("route " + route.pattern + " has more than " + std::to_string(kMaxSegments) + " segments");
   if (route.label.empty()) route.label = route.pattern;
   routes_.push_back(std::move(route));
 }
 
 RouteMatch RouteTable::match(const std::string& method, const std::string& path) const {
   RouteMatch m;
-  const std::string effective = method == "HEAD" ? "GET" : method;
-  const auto segs = split_path(path);
+  const std::string_view effective = method == "HEAD" ? std::string_view("GET") : std::string_view(method);
+  const PathSegments segs = path_segments(path);
   for (const auto& r : routes_) {
     if (r.method != effective) continue;
-    std::map<std::string, std::string> params;
-    if (match_segments(r, segs, &params)) {
+    if (match_segments(r, segs, &m.params)) {
       m.route = &r;
-      m.params = std::move(params);
       return m;
     }
   }

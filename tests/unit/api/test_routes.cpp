@@ -103,3 +103,27 @@ TEST(Routes, ErrorBodyHasContractFields) {
   EXPECT_TRUE(body["timestamp"].is_number_integer());
   EXPECT_EQ(body["pair"], "X");
 }
+
+TEST(Routes, EmptySegmentsAreSkippedAndLongPathsMatchNothing) {
+  auto t = sample();
+  auto m = t.match("GET", "//api///predictions/ETH//");
+  ASSERT_NE(m.route, nullptr);
+  EXPECT_EQ(m.route->label, "/api/predictions/:pair");
+  EXPECT_EQ(m.params.at("pair"), "ETH");
+  // More segments than any route has: not split beyond the limit, no route, no methods to offer.
+  auto deep = t.match("GET", "/api/predictions/BTC/history/a/b/c/d/e/f/g/h/i");
+  EXPECT_EQ(deep.route, nullptr);
+  EXPECT_TRUE(deep.allowed_methods.empty());
+  // A request for another route's prefix binds no parameters of a route that did not match.
+  auto partial = t.match("GET", "/api/predictions");
+  EXPECT_EQ(partial.route, nullptr);
+  EXPECT_TRUE(partial.params.empty());
+}
+
+TEST(Routes, RoutesDeeperThanTheMatcherAreRefused) {
+  RouteTable t;
+  auto h = [](const RouteRequest&) { return RouteResponse{}; };
+  EXPECT_THROW(t.add(Route{"GET", "/a/b/c/d/e/f/g/h/i", "", false, h, {}}), std::logic_error);
+  EXPECT_NO_THROW(t.add(Route{"GET", "/a/b/c/d/e/f/g/h", "", false, h, {}}));
+  EXPECT_NE(t.match("GET", "/a/b/c/d/e/f/g/h").route, nullptr);
+}
