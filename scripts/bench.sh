@@ -12,6 +12,9 @@
 #                      features, inference, training benches, threads64 set-up or soak
 #     --repeat N       each ceiling/tbml pair of wrk runs N times, alternating (default 1); the ratios are
 #                      the median of the N pairs' ratios, with their range
+#     --demo-core      serve with `tbml serve --demo` (the core stand-in inside the service, polled every
+#                      demo.pollIntervalMs = 1 s) instead of the production shape: `tbml core-sim` as its own
+#                      process, polled by `tbml serve --core-url` at the shipped core.pollIntervalMs
 #     --serve-models D reuse a folder written by `tbml train --out D` holding 6 pairs x 4 models, instead of
 #                      training the serving set
 #     --openblas       run every binary with Debian's OpenBLAS (libopenblas0-pthread, fetched with
@@ -36,6 +39,7 @@ do_train=1
 serve_models=""
 http_only=0
 repeats=1
+demo_core=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --soak) soak_seconds=600 ;;
@@ -48,6 +52,7 @@ while [ $# -gt 0 ]; do
     --serve-models) serve_models="$2"; shift ;;
     --http-only) http_only=1; do_train=0 ;;
     --repeat) repeats="$2"; shift ;;
+    --demo-core) demo_core=1 ;;
     *) echo "bench.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -59,7 +64,12 @@ raw="$work/raw"
 mkdir -p "$raw" "$out_dir"
 serve_pid=""
 ceiling_pid=""
+core_pid=""
 cleanup() {
+  if [ -n "$core_pid" ] && kill -0 "$core_pid" 2>/dev/null; then
+    kill -TERM "$core_pid" 2>/dev/null || true
+    wait "$core_pid" 2>/dev/null || true
+  fi
   if [ -n "$ceiling_pid" ] && kill -0 "$ceiling_pid" 2>/dev/null; then
     kill -TERM "$ceiling_pid" 2>/dev/null || true
     wait "$ceiling_pid" 2>/dev/null || true
@@ -111,6 +121,7 @@ fi
   echo "blas=$blas"
   echo "wrk_seconds=$duration"
   echo "http_only=$http_only"
+  echo "core=$([ "$demo_core" = 1 ] && echo "in-process (serve --demo)" || echo "separate process (tbml core-sim, serve --core-url)")"
 } > "$raw/machine.txt"
 
 pairs=(BTC ETH SOL BNB XRP ADA)
@@ -212,15 +223,42 @@ stop_ceiling() {
   ceiling_pid=""
 }
 
+# The upstream: by default `tbml core-sim` in its own process, as trading-bot-core is in production, serving
+# the core's window (1,440 points per pair) and no new candle during the runs; the service polls it at the
+# shipped core.pollIntervalMs. So the service's RSS and CPU are its own, not the stand-in's (its candles
+# and workers), and polling costs what it costs in production. --demo-core keeps the stand-in in-process.
+core_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+start_core() {
+  [ "$demo_core" = 1 ] && return 0
+  [ -n "$core_pid" ] && kill -0 "$core_pid" 2>/dev/null && return 0
+  local source=(--synthetic BTC,ETH,SOL)
+  [ "$have_data" = 1 ] && source=(--csv "$csv_all")
+  "$tbml" core-sim "${source[@]}" --port "$core_port" --window 1440 --initial 1440 --step-ms 3600000 \
+    --log-level warn > "$raw/core_sim.log" 2>&1 &
+  core_pid=$!
+  for _ in $(seq 1 100); do
+    sleep 0.2
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$core_port/api/health" || true)" = 200 ] && return 0
+  done
+  echo "bench.sh: tbml core-sim did not start: $(cat "$raw/core_sim.log")" >&2
+  return 1
+}
+
 start_service() {
   local config="$1" threads="$2"
   local overrides=(--set training.autoTrain=false)
   [ -n "$threads" ] && overrides+=(--set "server.threads=$threads")
   rm -rf "$work/serve_run" && mkdir -p "$work/serve_run"
   [ -d "$work/serve/models" ] && cp -r "$work/serve/models" "$work/serve_run/"
-  local csv_args=()
-  [ "$have_data" = 1 ] && csv_args=(--csv "$csv_all")
-  "$tbml" serve --demo "${csv_args[@]}" --storage-dir "$work/serve_run" --port "$port" --log-level warn \
+  local upstream=()
+  if [ "$demo_core" = 1 ]; then
+    upstream=(--demo)
+    [ "$have_data" = 1 ] && upstream+=(--csv "$csv_all" --set demo.initial=1440)
+  else
+    start_core
+    upstream=(--core-url "http://127.0.0.1:$core_port")
+  fi
+  "$tbml" serve "${upstream[@]}" --storage-dir "$work/serve_run" --port "$port" --log-level warn \
     "${overrides[@]}" > "$raw/serve_$config.log" 2>&1 &
   serve_pid=$!
   for _ in $(seq 1 240); do
@@ -309,15 +347,29 @@ for cfg in "${configs[@]}"; do
     [ "$with_ceiling" = 1 ] && stop_ceiling
   done
   if [ "$have_data" = 1 ]; then
-    # The idle reference of the same length right before training, so the ratio compares like with like.
-    log "HTTP idle before training ($cname)"
-    wrk_run "http_${cname}_idle_c64" 64 "/api/predictions/BTC" "$(( duration * 2 ))"
-    log "HTTP while the BTC ensemble trains ($cname)"
-    curl -s -X POST "$base/api/train/BTC/ensemble" -H 'Content-Type: application/json' -d '{}' \
-      > "$raw/train_during_load_$cname.post.json"
-    sleep 1
-    wrk_run "http_${cname}_training_c64" 64 "/api/predictions/BTC" "$(( duration * 2 ))"
-    curl -s "$base/api/training/queue" > "$raw/train_during_load_$cname.queue.json"
+    # --repeat N pairs of runs: the idle reference of the same length right before training, so the ratio
+    # compares like with like, then the same while the BTC ensemble trains; the jobs are cancelled after
+    # each pair so that the next idle run is idle.
+    for r in $(seq 1 "$repeats"); do
+      log "HTTP idle before training ($cname; $r/$repeats)"
+      wrk_run "http_${cname}_idle_c64_r$r" 64 "/api/predictions/BTC" "$(( duration * 2 ))"
+      echo "repeat=$r" >> "$raw/http_${cname}_idle_c64_r$r.meta"
+      log "HTTP while the BTC ensemble trains ($cname; $r/$repeats)"
+      curl -s -X POST "$base/api/train/BTC/ensemble" -H 'Content-Type: application/json' -d '{}' \
+        > "$raw/train_during_load_${cname}_r$r.post.json"
+      sleep 1
+      wrk_run "http_${cname}_training_c64_r$r" 64 "/api/predictions/BTC" "$(( duration * 2 ))"
+      echo "repeat=$r" >> "$raw/http_${cname}_training_c64_r$r.meta"
+      curl -s "$base/api/training/queue" > "$raw/train_during_load_${cname}_r$r.queue.json"
+      cp "$raw/train_during_load_${cname}_r$r.queue.json" "$raw/train_during_load_$cname.queue.json"
+      for id in $(jq -r '(.active // []) + (.queued // []) | .[].id' "$raw/train_during_load_${cname}_r$r.queue.json" 2>/dev/null); do
+        curl -s -X DELETE "$base/api/training/job/$id" > /dev/null || true
+      done
+      for _ in $(seq 1 120); do
+        [ "$(curl -s "$base/api/training/queue" | jq -r '((.active // []) | length)' 2>/dev/null)" = 0 ] && break
+        sleep 0.5
+      done
+    done
   fi
   echo "rss_kib=$(rss_now) hwm_kib=$(hwm_now)" > "$raw/rss_after_load_$cname.txt"
   stop_service
