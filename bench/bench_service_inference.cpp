@@ -176,6 +176,15 @@ int main(int argc, char** argv) {
       combine_snapshot(snap, inputs);
       ensemble_prediction_json(snap, Strategy::kWeighted, response).dump();
     });
+    // Its parts: the members alone (run_models), and the combination for every strategy alone.
+    out["runModels"] = time_us(repeats, [&] { run_models(first.models, first.window.data(), kSteps, width, meta); });
+    {
+      const PredictionSnapshot members = run_models(first.models, first.window.data(), kSteps, width, meta);
+      out["combineSnapshot"] = time_us(repeats, [&] {
+        PredictionSnapshot snap = members;
+        combine_snapshot(snap, inputs);
+      });
+    }
     // The same with MC dropout on (decision.uncertainty.mcDropoutPasses = 20): run_models also draws the
     // networks' samples, which is what the service pays per candle when the interval is served.
     PredictionMeta mc = meta;
