@@ -4,6 +4,7 @@
 // scripts/bench.sh runs it next to `tbml serve` under the same wrk runs and reports tbml as a ratio of it.
 //
 //   bench_http_ceiling [--port N] [--host H] [--threads N] [--min-threads N] [--thread-idle-timeout-ms N]
+//                      [--worker-slice-us N]
 //                      [--max-connections N] [--body-file F | --body-bytes N]
 //
 // Prints "port=<bound port> bodyBytes=<n>" once it accepts, then serves until SIGINT or SIGTERM.
@@ -38,7 +39,7 @@ struct Options {
 [[noreturn]] void usage(const std::string& why) {
   std::cerr << "bench_http_ceiling: " << why
             << "\nusage: bench_http_ceiling [--port N] [--host H] [--threads N] [--min-threads N] "
-               "[--thread-idle-timeout-ms N] [--max-connections N] [--body-file F | --body-bytes N]\n";
+               "[--thread-idle-timeout-ms N] [--worker-slice-us N] [--max-connections N] [--body-file F | --body-bytes N]\n";
   std::exit(2);
 }
 
@@ -62,6 +63,7 @@ Options parse(int argc, char** argv) {
     else if (a == "--threads") o.pool.max_workers = static_cast<std::size_t>(number(a, v, 1, 1024));
     else if (a == "--min-threads") o.pool.min_workers = static_cast<std::size_t>(number(a, v, 1, 1024));
     else if (a == "--thread-idle-timeout-ms") o.pool.idle_timeout = std::chrono::milliseconds(number(a, v, 100, 3600000));
+    else if (a == "--worker-slice-us") o.pool.worker_slice = std::chrono::microseconds(number(a, v, 0, 100000));
     else if (a == "--max-connections") o.pool.max_connections = static_cast<std::size_t>(number(a, v, 1, 65536));
     else if (a == "--body-file") o.body_file = v;
     else if (a == "--body-bytes") o.body_bytes = number(a, v, 2, 64L << 20);

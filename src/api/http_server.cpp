@@ -355,6 +355,7 @@ int HttpServer::start() {
   pool.max_workers = static_cast<std::size_t>(std::max(1, d.options.threads));
   pool.min_workers = static_cast<std::size_t>(std::max(1, d.options.min_threads));
   pool.idle_timeout = std::chrono::milliseconds(d.options.thread_idle_timeout_ms);
+  pool.worker_slice = std::chrono::microseconds(d.options.worker_slice_us);
   pool.max_connections = static_cast<std::size_t>(std::max(d.options.threads, d.options.max_connections));
   pool.overflow_workers = 2;
   svr.new_task_queue = [pool, &d] {

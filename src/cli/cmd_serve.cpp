@@ -85,6 +85,7 @@ int run_serve(const ServeArgs& args) {
   http.threads = config.server.threads;
   http.min_threads = config.server.min_threads;
   http.thread_idle_timeout_ms = config.server.thread_idle_timeout_ms;
+  http.worker_slice_us = config.server.worker_slice_us;
   http.cors_origins = config.server.cors_origins;
   http.api_token = config.server.api_token;
   http.protect_reads = config.server.protect_reads;

@@ -265,6 +265,13 @@ Config config_from_json(const json& merged) {
               std::to_string(c.server.threads) + ")");
   }
   c.server.thread_idle_timeout_ms = static_cast<int>(r.integer("server.threadIdleTimeoutMs", 100, 3600000));
+  // The workers ask for a short scheduler slice, so that a woken worker preempts a training step or a poll
+  // at once instead of waiting out its slice (docs/performance.md, "While a model trains"). The kernel
+  // takes 100 us to 100 ms; 0 leaves the kernel's default.
+  c.server.worker_slice_us = static_cast<int>(r.integer("server.workerSliceUs", 0, 100000));
+  if (c.server.worker_slice_us > 0 && c.server.worker_slice_us < 100)
+    r.error("server.workerSliceUs must be 0 (the kernel's default) or in [100, 100000] microseconds, not " +
+            std::to_string(c.server.worker_slice_us));
   c.server.cors_origins = r.strings("server.corsOrigins");
   c.server.api_token = r.string("server.apiToken");
   c.server.protect_reads = r.boolean("server.protectReads");

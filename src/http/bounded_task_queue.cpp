@@ -1,5 +1,7 @@
 #include "tbml/http/bounded_task_queue.h"
 
+#include "tbml/util/thread_priority.h"
+
 #include <algorithm>
 #include <stdexcept>
 #include <system_error>
@@ -104,6 +106,7 @@ void BoundedTaskQueue::spawn() {
 }
 
 void BoundedTaskQueue::serve(WorkerList::iterator self) {
+  if (options_.worker_slice.count() > 0) set_current_thread_slice(options_.worker_slice);  // best effort
   std::unique_lock lock(mutex_);
   --starting_;
   for (;;) {
@@ -147,6 +150,7 @@ void BoundedTaskQueue::serve(WorkerList::iterator self) {
 
 void BoundedTaskQueue::refuse() {
   tl_overflow_connection = true;
+  if (options_.worker_slice.count() > 0) set_current_thread_slice(options_.worker_slice);
   std::unique_lock lock(mutex_);
   for (;;) {
     overflow_wake_.wait(lock, [this] { return shutting_down_ || !overflow_.empty(); });

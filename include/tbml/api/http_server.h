@@ -19,6 +19,7 @@ struct HttpServerOptions {
   int threads = 8;  // workers at most: a kept-alive connection holds one until it closes
   int min_threads = 8;  // workers kept while idle; idle ones beyond exit after thread_idle_timeout_ms
   int thread_idle_timeout_ms = 30000;
+  int worker_slice_us = 100;  // the workers' scheduler slice; 0 = the kernel's default
   std::vector<std::string> cors_origins{"*"};
   std::string api_token;  // empty = mutating routes are open
   bool protect_reads = false;

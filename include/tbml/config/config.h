@@ -26,6 +26,7 @@ struct ServerConfig {
   int threads = 8;  // HTTP workers at most (connections served at once)
   int min_threads = 8;  // HTTP workers kept while idle
   int thread_idle_timeout_ms = 30000;  // an idle worker beyond min_threads exits after this
+  int worker_slice_us = 100;  // the HTTP workers' scheduler slice (EEVDF, Linux 6.12+); 0 = kernel default
   std::vector<std::string> cors_origins;
   std::string api_token;
   bool protect_reads = false;

@@ -30,6 +30,11 @@ struct WorkerPoolOptions {
   // server.maxConnections: connections queued or being served; beyond it they go to the overflow workers.
   std::size_t max_connections = 512;
   std::size_t overflow_workers = 2;
+  // server.workerSliceUs: each worker asks the kernel for this time slice (0: the kernel's default). Under
+  // EEVDF a woken thread with a shorter slice than the running one preempts it at once, so a request does
+  // not wait for a training step or a poll to use up its slice (~3 ms) on the core (docs/performance.md,
+  // "While a model trains").
+  std::chrono::microseconds worker_slice{100};
 };
 
 // The pool's state, as /metrics shows it.

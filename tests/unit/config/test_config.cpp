@@ -196,4 +196,8 @@ TEST(Config, WorkerPoolBoundsAreValidated) {
             std::string::npos);
   EXPECT_NE(message({{"server.minThreads", "0"}}).find("server.minThreads"), std::string::npos);
   EXPECT_NE(message({{"server.threadIdleTimeoutMs", "50"}}).find("server.threadIdleTimeoutMs"), std::string::npos);
+  EXPECT_EQ(c.server.worker_slice_us, 100);
+  EXPECT_EQ(load_with({}, {{"server.workerSliceUs", "0"}}).server.worker_slice_us, 0);
+  EXPECT_NE(message({{"server.workerSliceUs", "50"}}).find("server.workerSliceUs must be 0"), std::string::npos);
+  EXPECT_NE(message({{"server.workerSliceUs", "200000"}}).find("server.workerSliceUs"), std::string::npos);
 }

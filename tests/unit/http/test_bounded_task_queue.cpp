@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "tbml/http/bounded_task_queue.h"
+#include "tbml/util/thread_priority.h"
 
 namespace tbml {
 namespace {
@@ -124,6 +125,24 @@ TEST(BoundedTaskQueue, AnIdleWorkerIsHandedTheConnectionRatherThanANewOneStarted
     ASSERT_TRUE(eventually([&] { return ran == i + 1 && q.counts().serving == 0; }));
   }
   EXPECT_EQ(q.counts().workers, 1u);
+}
+
+TEST(BoundedTaskQueue, WorkersRunWithTheConfiguredSchedulerSlice) {
+  WorkerPoolOptions o = pool(1, 2, 10s);
+  o.worker_slice = 300us;
+  BoundedTaskQueue q(o);
+  std::atomic<long long> seen{-1};
+  q.enqueue([&] { seen = current_thread_slice().count(); });
+  ASSERT_TRUE(eventually([&] { return seen.load() >= 0; }));
+  if (seen.load() == 0) GTEST_SKIP() << "this kernel takes no per-thread slice for SCHED_OTHER (Linux 6.12+ does)";
+  EXPECT_EQ(seen.load(), 300);
+  // 0 leaves the kernel's default, whatever that is: not the configured value.
+  o.worker_slice = 0us;
+  BoundedTaskQueue plain(o);
+  std::atomic<long long> default_slice{-1};
+  plain.enqueue([&] { default_slice = current_thread_slice().count(); });
+  ASSERT_TRUE(eventually([&] { return default_slice.load() >= 0; }));
+  EXPECT_NE(default_slice.load(), 300);
 }
 
 TEST(BoundedTaskQueue, ConnectionsBeyondMaxConnectionsGoToTheOverflowWorkers) {
