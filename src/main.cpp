@@ -1,22 +1,18 @@
 // tbml: parses the subcommand and hands over to it; the wiring of each lives in src/cli/.
-#include <malloc.h>
 
-#include <algorithm>
 #include <cstdlib>
 #include <exception>
 #include <iostream>
-#include <thread>
 
 #include "cli/commands.h"
 #include "tbml/config/config.h"
 
 int main(int argc, char** argv) {
-  // glibc gives threads that allocate at the same time their own malloc arenas, up to 8 per core. With 256
-  // HTTP workers that cost ~35 MiB of RSS under load (292 -> 257 MiB with 6 pairs x 4 models, see
-  // docs/performance.md) and bought nothing measurable on 2 cores. An explicit MALLOC_ARENA_MAX still wins.
-  if (!std::getenv("MALLOC_ARENA_MAX")) {
-    ::mallopt(M_ARENA_MAX, static_cast<int>(std::max(2u, std::thread::hardware_concurrency())));
-  }
+  // malloc arenas: glibc's default (up to 8 per core; MALLOC_ARENA_MAX overrides it). Capping them at the
+  // core count saved ~35 MiB when 256 workers always existed, but with the elastic pool it saves ~3 MiB,
+  // and with 2 arenas the HTTP workers share the training thread's: a nice-10 trainer preempted inside
+  // malloc holds a lock the requests wait for, which doubled the prediction route's p99 while a model
+  // trained (docs/performance.md, "While a model trains").
   CLI::App app{"tbml: crypto price-direction prediction service (LSTM, GRU, CNN, Transformer ensemble)"};
   app.set_version_flag("--version", std::string("tbml ") + TBML_VERSION);
   app.require_subcommand(1);
