@@ -32,7 +32,7 @@ struct WorkerPoolOptions {
   std::size_t overflow_workers = 2;
   // server.workerSliceUs: each worker asks the kernel for this time slice (0: the kernel's default). Under
   // EEVDF a woken thread with a shorter slice than the running one preempts it at once, so a request does
-  // not wait for a training step or a poll to use up its slice (~3 ms) on the core (docs/performance.md,
+  // not wait for a training step or a poll to use up its slice (1.4 ms here) on the core (docs/performance.md,
   // "While a model trains").
   std::chrono::microseconds worker_slice{100};
 };
