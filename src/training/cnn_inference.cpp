@@ -108,13 +108,7 @@ std::optional<torch::Tensor> cnn_logits(const torch::nn::Sequential& convs, cons
     width = block.conv->out;
   }
   // Global average pooling over time, then the head.
-  std::vector<float> pooled(static_cast<std::size_t>(batch * width), 0.0f);
-  for (std::int64_t r = 0; r < batch; ++r) {
-    float* p = pooled.data() + r * width;
-    for (std::int64_t step = 0; step < t; ++step)
-      for (std::int64_t j = 0; j < width; ++j) p[j] += now[(r * t + step) * width + j];
-    for (std::int64_t j = 0; j < width; ++j) p[j] /= static_cast<float>(t);
-  }
+  std::vector<float> pooled = mean_over_time(now, batch, t, width);
   torch::Tensor out = torch::empty({batch});
   dense->logits(pooled.data(), batch, out.data_ptr<float>());
   return out;

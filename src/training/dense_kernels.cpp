@@ -23,6 +23,17 @@ const float* float_data(const torch::Tensor& t, torch::IntArrayRef shape) {
   return t.data_ptr<float>();
 }
 
+std::vector<float> mean_over_time(const float* x, std::int64_t batch, std::int64_t steps, std::int64_t width) {
+  std::vector<float> pooled(static_cast<std::size_t>(batch * width), 0.0f);
+  for (std::int64_t b = 0; b < batch; ++b) {
+    float* p = pooled.data() + b * width;
+    for (std::int64_t step = 0; step < steps; ++step)
+      for (std::int64_t j = 0; j < width; ++j) p[j] += x[(b * steps + step) * width + j];
+    for (std::int64_t j = 0; j < width; ++j) p[j] /= static_cast<float>(steps);
+  }
+  return pooled;
+}
+
 void layer_norm_rows(float* x, std::int64_t rows, std::int64_t width, const float* weight, const float* bias,
                      float eps) {
   for (std::int64_t r = 0; r < rows; ++r) {

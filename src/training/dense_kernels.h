@@ -21,6 +21,9 @@ void gemm_rows(bool b_transposed, std::int64_t m, std::int64_t n, std::int64_t k
 // nullptr otherwise (the caller then leaves the network to torch).
 const float* float_data(const torch::Tensor& t, torch::IntArrayRef shape);
 
+// The mean over time of x[batch, steps, width]: [batch, width] (the networks' pooling before their head).
+std::vector<float> mean_over_time(const float* x, std::int64_t batch, std::int64_t steps, std::int64_t width);
+
 // Each row of x[rows, width] normalised to zero mean and unit (biased) variance, then scaled and shifted:
 // torch's LayerNorm over the last dimension.
 void layer_norm_rows(float* x, std::int64_t rows, std::int64_t width, const float* weight, const float* bias,

@@ -163,13 +163,7 @@ std::optional<torch::Tensor> transformer_logits(const torch::nn::Linear& input, 
   gemm_rows(true, rows, d, f, 1.0f, xc.data_ptr<float>(), f, w_in, f, 1.0f, h, d);
   for (const auto& l : layers) encoder_layer(l, batch, t, d, buf);
   // Mean over time, the final layer norm, the head.
-  std::vector<float> pooled(static_cast<std::size_t>(batch * d), 0.0f);
-  for (std::int64_t b = 0; b < batch; ++b) {
-    float* p = pooled.data() + b * d;
-    for (std::int64_t step = 0; step < t; ++step)
-      for (std::int64_t j = 0; j < d; ++j) p[j] += h[(b * t + step) * d + j];
-    for (std::int64_t j = 0; j < d; ++j) p[j] /= static_cast<float>(t);
-  }
+  std::vector<float> pooled = mean_over_time(h, batch, t, d);
   final_norm->apply(pooled.data(), batch, d);
   torch::Tensor out = torch::empty({batch});
   dense->logits(pooled.data(), batch, out.data_ptr<float>());
