@@ -14,6 +14,7 @@
 
 #include "networks.h"
 #include "tbml/training/normaliser.h"
+#include "tbml/volatility/volatility_model.h"
 
 namespace tbml::training {
 namespace {
@@ -233,6 +234,7 @@ std::shared_ptr<const volatility::NetworkForecaster> train_network(const volatil
     net->train();
     std::shuffle(order.begin(), order.end(), rng);  // only inside the training part
     for (std::size_t start = 0; start < order.size(); start += o.batch_size) {
+      if (data.cancelled && data.cancelled()) throw volatility::VolatilityTrainCancelled();
       const std::size_t n = std::min(o.batch_size, order.size() - start);
       auto idx = torch::from_blob(order.data() + start, {i64(n)}, torch::kLong);
       optimizer.zero_grad();

@@ -224,6 +224,7 @@ VolatilityTrainResult train_volatility_model(const Series& full, const Volatilit
     data.spec = spec;
     data.train = NetworkSamples{train.t, train.rv, train.rows};
     data.validation = NetworkSamples{validation.t, validation.rv, validation.rows};
+    data.cancelled = o.cancelled;
     try {
       network = candidate->train(data);
       for (Part& part : parts) {
@@ -234,6 +235,8 @@ VolatilityTrainResult train_volatility_model(const Series& full, const Volatilit
       const nlohmann::json nj = network->to_json();
       network_report = {{"name", candidate->name}, {"architecture", nj.value("architecture", nlohmann::json())},
                         {"fit", nj.value("fit", nlohmann::json())}};
+    } catch (const VolatilityTrainCancelled&) {
+      throw;  // a stop, not a failed member
     } catch (const std::exception& e) {
       network = nullptr;
       for (Part& part : parts) part.raw[index(Member::kNetwork)].clear();

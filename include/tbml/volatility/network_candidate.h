@@ -46,6 +46,9 @@ struct NetworkTrainingData {
   const Series* series = nullptr;
   InputSpec spec;  // horizon, lookbacks, floor (the training part's)
   NetworkSamples train, validation;
+  // Polled between batches: when it says true the trainer throws VolatilityTrainCancelled, so a shutdown
+  // waits for one batch, not for the whole fit (empty: never cancelled).
+  std::function<bool()> cancelled;
 };
 
 struct NetworkCandidate {

@@ -63,6 +63,28 @@ TEST(VolatilityNetwork, TrainsAndBeatsAConstantForecastOnTest) {
   EXPECT_LT(coverage, 0.90);
 }
 
+TEST(VolatilityNetwork, ACancelledFitStopsBetweenBatches) {
+  // The stop is noticed inside the network's own loop (not only once its fit is over), and it ends the
+  // run as a cancellation rather than as a failed member.
+  VolatilityTrainOptions o = network_options();
+  const auto real = *o.network;
+  bool network_started = false, network_interrupted = false;
+  int polls_in_network = 0;
+  o.network->train = [&](const volatility::NetworkTrainingData& data) {
+    network_started = true;
+    try {
+      return real.train(data);
+    } catch (const volatility::VolatilityTrainCancelled&) {
+      network_interrupted = true;
+      throw;
+    }
+  };
+  o.cancelled = [&] { return network_started && ++polls_in_network > 3; };
+  EXPECT_THROW(volatility::train_volatility_model(sim_series(), o), volatility::VolatilityTrainCancelled);
+  EXPECT_TRUE(network_interrupted);
+  EXPECT_EQ(polls_in_network, 4);  // three batches ran, the fourth poll stopped it
+}
+
 TEST(VolatilityNetwork, RoundTripGivesIdenticalForecasts) {
   const auto& r = sim_result();
   const VolatilityModel& m = *r.model;
