@@ -51,7 +51,14 @@ inline void add_recurrent(const float* __restrict w_hh_t, const float* __restric
 // TBML_VECTOR_MATH on the layers themselves lets the activations inline into each version (an earlier
 // AVX2 clone whose helpers stayed baseline calls was slower than none); interleaved runs on this machine:
 // GRU 238 -> 178 us, LSTM 240 -> 225 us. No FMA: the same roundings as the baseline version.
+#if defined(__clang__)
+// clang 16 (the ASan and TSan builds) resolves the clones' calls of inline library code, such as
+// ~vector<float>, against other libraries' exported copies, which fails to link ("DSO missing from command
+// line"); those builds check behaviour, not speed, so they get the one baseline version.
+#define TBML_LAYER TBML_VECTOR_MATH
+#else
 #define TBML_LAYER __attribute__((target_clones("avx2", "default"))) TBML_VECTOR_MATH
+#endif
 
 // One layer over [B, T, I]; returns [B, T, H] (keep_sequence) or the last step's [B, H].
 TBML_LAYER torch::Tensor lstm_layer(const torch::Tensor& input, const Layer& layer, std::int64_t hidden, bool keep_sequence) {
