@@ -16,20 +16,8 @@
 namespace tbml {
 namespace {
 
-std::vector<std::string> split_path(const std::string& path) {
-  std::vector<std::string> out;
-  std::size_t i = 0;
-  while (i < path.size()) {
-    std::size_t j = path.find('/', i);
-    if (j == std::string::npos) j = path.size();
-    if (j > i) out.push_back(path.substr(i, j - i));
-    i = j + 1;
-  }
-  return out;
-}
-
-// A request path's segments as views into it. No route has more than kMaxSegments; a longer path matches
-// none, so it is not split further (and the match allocates nothing).
+// A path's segments (empty ones skipped) as views into it. No route has more than kMaxSegments; a longer
+// request path matches none, so it is not split further (and the match allocates nothing).
 constexpr std::size_t kMaxSegments = 8;
 struct PathSegments {
   std::array<std::string_view, kMaxSegments + 1> seg;
@@ -126,9 +114,10 @@ std::function<RouteResponse(const RouteRequest&)> on_owning_replica(
 }  // namespace
 
 void RouteTable::add(Route route) {
-  route.segments = split_path(route.pattern);
-  if (route.segments.size() > kMaxSegments)
+  const PathSegments segs = path_segments(route.pattern);
+  if (segs.count > kMaxSegments)
     throw std::logic_error("route " + route.pattern + " has more than " + std::to_string(kMaxSegments) + " segments");
+  route.segments.assign(segs.seg.begin(), segs.seg.begin() + static_cast<std::ptrdiff_t>(segs.count));
   if (route.label.empty()) route.label = route.pattern;
   routes_.push_back(std::move(route));
 }
