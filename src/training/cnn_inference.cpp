@@ -50,7 +50,7 @@ void conv_rows(const Conv& c, const float* x, std::int64_t batch, std::int64_t t
         const float* from = x + (b * t + src) * c.in;
         std::copy(from, from + c.in, unfolded.data() + (b * t + step) * wide + tap * c.in);
       }
-  for (std::int64_t r = 0; r < batch * t; ++r) std::copy(c.bias, c.bias + c.out, y + r * c.out);
+  fill_rows(y, batch * t, c.out, c.bias);
   gemm_rows(true, batch * t, c.out, wide, 1.0f, unfolded.data(), wide, c.weight.data(), wide, 1.0f, y, c.out);
 }
 

@@ -23,6 +23,15 @@ const float* float_data(const torch::Tensor& t, torch::IntArrayRef shape) {
   return t.data_ptr<float>();
 }
 
+void fill_rows(float* c, std::int64_t rows, std::int64_t width, const float* bias) {
+  for (std::int64_t r = 0; r < rows; ++r) std::copy(bias, bias + width, c + r * width);
+}
+
+void add_rows(float* c, std::int64_t rows, std::int64_t width, const float* bias) {
+  for (std::int64_t r = 0; r < rows; ++r)
+    for (std::int64_t j = 0; j < width; ++j) c[r * width + j] += bias[j];
+}
+
 std::vector<float> mean_over_time(const float* x, std::int64_t batch, std::int64_t steps, std::int64_t width) {
   std::vector<float> pooled(static_cast<std::size_t>(batch * width), 0.0f);
   for (std::int64_t b = 0; b < batch; ++b) {
@@ -40,15 +49,7 @@ void layer_norm_rows(float* x, std::int64_t rows, std::int64_t width, const floa
     float* __restrict v = x + r * width;
     const float mean = sum_lanes(v, width) / static_cast<float>(width);
     for (std::int64_t j = 0; j < width; ++j) v[j] -= mean;
-    float var = 0.0f;
-    {
-      float lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};  // as sum_lanes, over the squares
-      std::int64_t j = 0;
-      for (; j + 8 <= width; j += 8)
-        for (int l = 0; l < 8; ++l) lane[l] += v[j + l] * v[j + l];
-      var = ((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]));
-      for (; j < width; ++j) var += v[j] * v[j];
-    }
+    const float var = sum_lanes_of(v, width, [](float x) { return x * x; });
     const float inv = 1.0f / std::sqrt(var / static_cast<float>(width) + eps);
     for (std::int64_t j = 0; j < width; ++j) v[j] = v[j] * inv * weight[j] + bias[j];
   }

@@ -21,6 +21,11 @@ void gemm_rows(bool b_transposed, std::int64_t m, std::int64_t n, std::int64_t k
 // nullptr otherwise (the caller then leaves the network to torch).
 const float* float_data(const torch::Tensor& t, torch::IntArrayRef shape);
 
+// Each of `rows` rows of c[rows, width] set to `bias` (a product then accumulates onto it: beta = 1), or
+// with add_rows `bias` added to it (a residual that the product then accumulates onto).
+void fill_rows(float* c, std::int64_t rows, std::int64_t width, const float* bias);
+void add_rows(float* c, std::int64_t rows, std::int64_t width, const float* bias);
+
 // The mean over time of x[batch, steps, width]: [batch, width] (the networks' pooling before their head).
 std::vector<float> mean_over_time(const float* x, std::int64_t batch, std::int64_t steps, std::int64_t width);
 

@@ -68,11 +68,6 @@ void exp_shifted(float* v, std::int64_t n, float shift) {
   else exp_shifted_inplace(v, n, shift);
 }
 
-// rows x width of c, each row set to `bias` (a product then accumulates onto it: beta = 1).
-void fill_rows(float* c, std::int64_t rows, std::int64_t width, const float* bias) {
-  for (std::int64_t r = 0; r < rows; ++r) std::copy(bias, bias + width, c + r * width);
-}
-
 // Scratch of one forward, sized once per call.
 struct Buffers {
   std::vector<float> h, qkv, ctx, ff, scores;
@@ -106,8 +101,7 @@ void encoder_layer(const EncoderLayer& l, std::int64_t batch, std::int64_t t, st
     }
   }
   // h <- norm1(h + out_proj(ctx)): the residual and the bias first, the product accumulated onto them.
-  for (std::int64_t r = 0; r < rows; ++r)
-    for (std::int64_t j = 0; j < d; ++j) h[r * d + j] += l.b_out[j];
+  add_rows(h, rows, d, l.b_out);
   gemm_rows(true, rows, d, d, 1.0f, ctx, d, l.w_out, d, 1.0f, h, d);
   l.norm1.apply(h, rows, d);
   // h <- norm2(h + linear2(relu(linear1(h)))).
@@ -115,8 +109,7 @@ void encoder_layer(const EncoderLayer& l, std::int64_t batch, std::int64_t t, st
   fill_rows(f, rows, l.ff, l.b_ff1);
   gemm_rows(true, rows, l.ff, d, 1.0f, h, d, l.w_ff1, d, 1.0f, f, l.ff);
   for (std::int64_t i = 0; i < rows * l.ff; ++i) f[i] = std::max(f[i], 0.0f);
-  for (std::int64_t r = 0; r < rows; ++r)
-    for (std::int64_t j = 0; j < d; ++j) h[r * d + j] += l.b_ff2[j];
+  add_rows(h, rows, d, l.b_ff2);
   gemm_rows(true, rows, d, l.ff, 1.0f, f, l.ff, l.w_ff2, l.ff, 1.0f, h, d);
   l.norm2.apply(h, rows, d);
 }

@@ -55,14 +55,20 @@ TBML_VECTOR_MATH inline void exp_shifted_inplace(float* __restrict v, std::int64
 // Sum and maximum of v[0, n) over eight running lanes: a float reduction in one accumulator waits on
 // every add in turn (~4 cycles each) and does not vectorise; eight independent lanes do both. The sum's
 // rounding differs from a left-to-right one by float ulps.
-TBML_VECTOR_MATH inline float sum_lanes(const float* __restrict v, std::int64_t n) {
+// sum_lanes_of adds f(v[j]) instead (layer norm's sum of squares).
+template <typename F>
+TBML_VECTOR_MATH inline float sum_lanes_of(const float* __restrict v, std::int64_t n, F f) {
   float lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   std::int64_t j = 0;
   for (; j + 8 <= n; j += 8)
-    for (int l = 0; l < 8; ++l) lane[l] += v[j + l];
+    for (int l = 0; l < 8; ++l) lane[l] += f(v[j + l]);
   float sum = ((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]));
-  for (; j < n; ++j) sum += v[j];
+  for (; j < n; ++j) sum += f(v[j]);
   return sum;
+}
+
+TBML_VECTOR_MATH inline float sum_lanes(const float* __restrict v, std::int64_t n) {
+  return sum_lanes_of(v, n, [](float x) { return x; });
 }
 
 TBML_VECTOR_MATH inline float max_lanes(const float* __restrict v, std::int64_t n) {
