@@ -90,6 +90,10 @@ void BoundedTaskQueue::shutdown() {
 
 ConnectionCounts BoundedTaskQueue::counts() const {
   std::lock_guard lock(mutex_);
+  return counts_locked();
+}
+
+ConnectionCounts BoundedTaskQueue::counts_locked() const {
   return {serving_, main_.size(), overflow_open_, workers_.size()};
 }
 
@@ -106,7 +110,7 @@ void BoundedTaskQueue::spawn() {
 }
 
 void BoundedTaskQueue::serve(WorkerList::iterator self) {
-  if (options_.worker_slice.count() > 0) set_current_thread_slice(options_.worker_slice);  // best effort
+  set_current_thread_slice(options_.worker_slice);  // best effort; 0 leaves the kernel's default
   std::unique_lock lock(mutex_);
   --starting_;
   for (;;) {
@@ -150,7 +154,7 @@ void BoundedTaskQueue::serve(WorkerList::iterator self) {
 
 void BoundedTaskQueue::refuse() {
   tl_overflow_connection = true;
-  if (options_.worker_slice.count() > 0) set_current_thread_slice(options_.worker_slice);
+  set_current_thread_slice(options_.worker_slice);
   std::unique_lock lock(mutex_);
   for (;;) {
     overflow_wake_.wait(lock, [this] { return shutting_down_ || !overflow_.empty(); });
@@ -166,7 +170,7 @@ void BoundedTaskQueue::refuse() {
 }
 
 void BoundedTaskQueue::publish() const {
-  if (observe_) observe_({serving_, main_.size(), overflow_open_, workers_.size()});
+  if (observe_) observe_(counts_locked());
 }
 
 }  // namespace tbml

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
 
 namespace tbml {
@@ -33,13 +34,20 @@ struct SchedAttr {
 };
 constexpr std::uint32_t kSchedOther = 0;
 
+// The calling thread's nice value, or nullopt (errno says why).
+std::optional<int> read_nice() {
+  errno = 0;  // -1 is a valid nice value, so errno tells failure apart
+  const int nice = ::getpriority(PRIO_PROCESS, current_tid());
+  if (nice == -1 && errno != 0) return std::nullopt;
+  return nice;
+}
+
 }  // namespace
 
 int current_thread_nice() {
-  errno = 0;  // -1 is a valid nice value, so errno tells failure apart
-  const int nice = ::getpriority(PRIO_PROCESS, current_tid());
-  if (nice == -1 && errno != 0) throw std::runtime_error(std::string("getpriority: ") + std::strerror(errno));
-  return nice;
+  const std::optional<int> nice = read_nice();
+  if (!nice) throw std::runtime_error(std::string("getpriority: ") + std::strerror(errno));
+  return *nice;
 }
 
 int lower_current_thread_priority(int increment) {
@@ -53,10 +61,12 @@ int lower_current_thread_priority(int increment) {
 bool set_current_thread_slice(std::chrono::microseconds slice) {
 #if defined(SYS_sched_setattr)
   if (slice.count() <= 0) return false;
+  const std::optional<int> nice = read_nice();  // without throwing: callers are thread entry points
+  if (!nice) return false;
   SchedAttr attr{};
   attr.size = sizeof attr;
   attr.sched_policy = kSchedOther;
-  attr.sched_nice = current_thread_nice();  // sched_setattr sets the nice value too: keep it
+  attr.sched_nice = *nice;  // sched_setattr sets the nice value too: keep it
   attr.sched_runtime = static_cast<std::uint64_t>(slice.count()) * 1000u;
   return ::syscall(SYS_sched_setattr, 0, &attr, 0u) == 0;
 #else

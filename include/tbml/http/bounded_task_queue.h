@@ -84,6 +84,7 @@ class BoundedTaskQueue : public httplib::TaskQueue {
   void serve(WorkerList::iterator self);
   void refuse();
   void spawn();  // under mutex_
+  ConnectionCounts counts_locked() const;  // under mutex_
   void publish() const;  // under mutex_
 
   const WorkerPoolOptions options_;
