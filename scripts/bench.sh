@@ -195,9 +195,10 @@ for t in "${inference_threads[@]}"; do
 done
 
 # ---- 3 and 5. HTTP under load, RSS ---------------------------------------------------------------
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+port=$(free_port)
 base="http://127.0.0.1:$port"
-ceiling_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+ceiling_port=$(free_port)
 ceiling_base="http://127.0.0.1:$ceiling_port"
 status_of() { curl -s -o /dev/null -w '%{http_code}' "$1" || true; }
 # RSS and its high-water mark of a process (default: the service), KiB.
@@ -227,7 +228,7 @@ stop_ceiling() {
 # the core's window (1,440 points per pair) and no new candle during the runs; the service polls it at the
 # shipped core.pollIntervalMs. So the service's RSS and CPU are its own, not the stand-in's (its candles
 # and workers), and polling costs what it costs in production. --demo-core keeps the stand-in in-process.
-core_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+core_port=$(free_port)
 start_core() {
   [ "$demo_core" = 1 ] && return 0
   [ -n "$core_pid" ] && kill -0 "$core_pid" 2>/dev/null && return 0
@@ -238,7 +239,7 @@ start_core() {
   core_pid=$!
   for _ in $(seq 1 100); do
     sleep 0.2
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$core_port/api/health" || true)" = 200 ] && return 0
+    [ "$(status_of "http://127.0.0.1:$core_port/api/health")" = 200 ] && return 0
   done
   echo "bench.sh: tbml core-sim did not start: $(cat "$raw/core_sim.log")" >&2
   return 1
